@@ -1,0 +1,66 @@
+/**
+ * Parameter trees: models are pure functions over a readonly tree of `tf.Variable`s
+ * (STYLE.md §4). `flattenParams` gives every leaf a dotted name ('enc.0.f.expand.w'), which
+ * is how checkpoints, optimiser state, EWC/SI/MAS importances and sparse masks address them.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { Rng } from './rng';
+
+export type ParamTree = tf.Variable | { readonly [key: string]: ParamTree } | readonly ParamTree[];
+
+/** Leaves in a stable, deterministic order (object key order, then array order). */
+export function flattenParams(tree: ParamTree, prefix = ''): Map<string, tf.Variable> {
+  const out = new Map<string, tf.Variable>();
+  const walk = (node: ParamTree, name: string): void => {
+    if (node instanceof tf.Variable) {
+      if (out.has(name)) throw new Error(`flattenParams: duplicate parameter name '${name}'`);
+      out.set(name, node);
+      return;
+    }
+    const entries: [string, ParamTree][] = Array.isArray(node)
+      ? (node as readonly ParamTree[]).map((v, i) => [String(i), v])
+      : Object.entries(node);
+    for (const [k, v] of entries) walk(v, name ? `${name}.${k}` : k);
+  };
+  walk(tree, prefix);
+  return out;
+}
+
+export function countParams(tree: ParamTree): number {
+  let n = 0;
+  for (const v of flattenParams(tree).values()) n += v.size;
+  return n;
+}
+
+export function disposeParams(tree: ParamTree): void {
+  for (const v of flattenParams(tree).values()) v.dispose();
+}
+
+/** Variable from host data; unnamed so several models can coexist in one tfjs engine. */
+export function variableFrom(values: Float32Array, shape: number[], trainable = true): tf.Variable {
+  return tf.tidy(() => tf.variable(tf.tensor(values, shape, 'float32'), trainable));
+}
+
+/** Kaiming/He normal: std = gain / sqrt(fan). Deterministic from the rng. */
+export function heNormal(rng: Rng, shape: number[], fan: number, gain = Math.SQRT2): tf.Variable {
+  const std = gain / Math.sqrt(fan);
+  const n = shape.reduce((a, b) => a * b, 1);
+  return variableFrom(rng.fill(n, (r) => r.normal() * std), shape);
+}
+
+/** Normal with a given std, truncated at ±2σ (GPT-style init). */
+export function truncNormal(rng: Rng, shape: number[], std: number): tf.Variable {
+  const n = shape.reduce((a, b) => a * b, 1);
+  return variableFrom(rng.fill(n, (r) => r.truncatedNormal(2) * std), shape);
+}
+
+/** Uniform in [-limit, limit] (PyTorch-Linear-style kaiming_uniform with a=√5 gives limit = 1/√fanIn). */
+export function uniformInit(rng: Rng, shape: number[], limit: number): tf.Variable {
+  const n = shape.reduce((a, b) => a * b, 1);
+  return variableFrom(rng.fill(n, (r) => r.range(-limit, limit)), shape);
+}
+
+export function constantInit(shape: number[], value: number, trainable = true): tf.Variable {
+  const n = shape.reduce((a, b) => a * b, 1);
+  return variableFrom(new Float32Array(n).fill(value), shape, trainable);
+}
