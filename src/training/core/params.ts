@@ -64,3 +64,41 @@ export function constantInit(shape: number[], value: number, trainable = true): 
   const n = shape.reduce((a, b) => a * b, 1);
   return variableFrom(new Float32Array(n).fill(value), shape, trainable);
 }
+
+/** A tree of the same shape as a ParamTree with any tensors at the leaves. */
+export type TensorTree = tf.Tensor | { readonly [key: string]: TensorTree } | readonly TensorTree[];
+
+/** Leaves in `flattenParams` order. */
+export function leaves(tree: TensorTree): tf.Tensor[] {
+  const out: tf.Tensor[] = [];
+  const walk = (node: TensorTree): void => {
+    if (node instanceof tf.Tensor) out.push(node);
+    else if (Array.isArray(node)) (node as readonly TensorTree[]).forEach(walk);
+    else Object.values(node).forEach(walk);
+  };
+  walk(tree);
+  return out;
+}
+
+/**
+ * The tree `template` with its leaves replaced, in `leaves` order, by `list` — how a block whose
+ * weights arrive as a flat list (a reversible block's gradFunc inputs) rebuilds its param tree.
+ */
+export function withLeaves<T extends TensorTree>(template: T, list: readonly tf.Tensor[]): T {
+  let i = 0;
+  const walk = (node: TensorTree): TensorTree => {
+    if (node instanceof tf.Tensor) {
+      if (i >= list.length) throw new Error(`withLeaves: ${list.length} tensors for a larger tree`);
+      const t = list[i++];
+      if (t.shape.join(',') !== node.shape.join(',')) {
+        throw new Error(`withLeaves: leaf ${i - 1} has shape [${t.shape}], expected [${node.shape}]`);
+      }
+      return t;
+    }
+    if (Array.isArray(node)) return (node as readonly TensorTree[]).map(walk);
+    return Object.fromEntries(Object.entries(node).map(([k, v]) => [k, walk(v)]));
+  };
+  const out = walk(template) as T;
+  if (i !== list.length) throw new Error(`withLeaves: ${list.length} tensors for a tree of ${i}`);
+  return out;
+}
