@@ -6,20 +6,25 @@
 import * as tf from '@tensorflow/tfjs';
 import { Rng } from './rng';
 
-export type ParamTree = tf.Variable | { readonly [key: string]: ParamTree } | readonly ParamTree[];
+/**
+ * A tree of objects and arrays with tf.Variable leaves. Typed as `object` so that model param
+ * interfaces (which have no index signature) qualify; the walkers check leaves at run time.
+ */
+export type ParamTree = object;
 
 /** Leaves in a stable, deterministic order (object key order, then array order). */
 export function flattenParams(tree: ParamTree, prefix = ''): Map<string, tf.Variable> {
   const out = new Map<string, tf.Variable>();
-  const walk = (node: ParamTree, name: string): void => {
+  const walk = (node: unknown, name: string): void => {
     if (node instanceof tf.Variable) {
       if (out.has(name)) throw new Error(`flattenParams: duplicate parameter name '${name}'`);
       out.set(name, node);
       return;
     }
-    const entries: [string, ParamTree][] = Array.isArray(node)
-      ? (node as readonly ParamTree[]).map((v, i) => [String(i), v])
-      : Object.entries(node);
+    if (node === null || typeof node !== 'object' || node instanceof tf.Tensor) {
+      throw new Error(`flattenParams: '${name}' is not a tf.Variable or a tree of them`);
+    }
+    const entries: [string, unknown][] = Array.isArray(node) ? node.map((v, i) => [String(i), v]) : Object.entries(node);
     for (const [k, v] of entries) walk(v, name ? `${name}.${k}` : k);
   };
   walk(tree, prefix);
@@ -65,16 +70,17 @@ export function constantInit(shape: number[], value: number, trainable = true): 
   return variableFrom(new Float32Array(n).fill(value), shape, trainable);
 }
 
-/** A tree of the same shape as a ParamTree with any tensors at the leaves. */
-export type TensorTree = tf.Tensor | { readonly [key: string]: TensorTree } | readonly TensorTree[];
+/** A tree of the same shape as a ParamTree with any tensors at the leaves (checked at run time). */
+export type TensorTree = object;
 
 /** Leaves in `flattenParams` order. */
 export function leaves(tree: TensorTree): tf.Tensor[] {
   const out: tf.Tensor[] = [];
-  const walk = (node: TensorTree): void => {
+  const walk = (node: unknown): void => {
     if (node instanceof tf.Tensor) out.push(node);
-    else if (Array.isArray(node)) (node as readonly TensorTree[]).forEach(walk);
-    else Object.values(node).forEach(walk);
+    else if (Array.isArray(node)) node.forEach(walk);
+    else if (node !== null && typeof node === 'object') Object.values(node).forEach(walk);
+    else throw new Error(`leaves: ${String(node)} is not a tensor or a tree of them`);
   };
   walk(tree);
   return out;
@@ -86,7 +92,7 @@ export function leaves(tree: TensorTree): tf.Tensor[] {
  */
 export function withLeaves<T extends TensorTree>(template: T, list: readonly tf.Tensor[]): T {
   let i = 0;
-  const walk = (node: TensorTree): TensorTree => {
+  const walk = (node: unknown): unknown => {
     if (node instanceof tf.Tensor) {
       if (i >= list.length) throw new Error(`withLeaves: ${list.length} tensors for a larger tree`);
       const t = list[i++];
@@ -95,8 +101,8 @@ export function withLeaves<T extends TensorTree>(template: T, list: readonly tf.
       }
       return t;
     }
-    if (Array.isArray(node)) return (node as readonly TensorTree[]).map(walk);
-    return Object.fromEntries(Object.entries(node).map(([k, v]) => [k, walk(v)]));
+    if (Array.isArray(node)) return node.map(walk);
+    return Object.fromEntries(Object.entries(node as object).map(([k, v]) => [k, walk(v)]));
   };
   const out = walk(template) as T;
   if (i !== list.length) throw new Error(`withLeaves: ${list.length} tensors for a tree of ${i}`);

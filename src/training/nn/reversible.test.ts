@@ -154,8 +154,9 @@ describe('vjp', () => {
     expect(Array.from(value.dataSync())).toEqual([1, 4]);
     expect(Array.from(grads[0].dataSync())).toEqual([6, -12]);
     // Inside a customGrad gradFunc under tf.grads: the outer tape must survive the inner one.
-    const g = tf.customGrad((t: tf.Tensor, save: tf.GradSaveFunc) => {
-      save([t]);
+    const g = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
+      const t = args[0] as tf.Tensor;
+      (args[1] as tf.GradSaveFunc)([t]);
       return {
         value: tf.square(t),
         gradFunc: (dy: tf.Tensor, [s]: tf.Tensor[]) => vjp((u) => tf.square(u), [s], dy).grads[0],

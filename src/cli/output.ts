@@ -1,0 +1,95 @@
+/**
+ * How the CLI shows engine events: `--json` prints each event as one JSON line on stdout; on a
+ * TTY a progress bar (cli-progress) with loss, ETA and memory, validation and log lines above
+ * it; otherwise (pipes, CI logs) a plain line every few steps.
+ */
+import cliProgress from 'cli-progress';
+import type { EngineEvent } from '../shared/events';
+
+export interface EventSink {
+  event(e: EngineEvent): void;
+  close(): void;
+}
+
+const MB = 1024 * 1024;
+
+export function formatDuration(sec: number): string {
+  if (!Number.isFinite(sec)) return '?';
+  const s = Math.round(sec);
+  const h = Math.floor(s / 3600);
+  const m = Math.floor((s % 3600) / 60);
+  return h > 0 ? `${h}h${String(m).padStart(2, '0')}m` : m > 0 ? `${m}m${String(s % 60).padStart(2, '0')}s` : `${s}s`;
+}
+
+function formatMetrics(m: Record<string, number>): string {
+  return Object.entries(m)
+    .map(([k, v]) => `${k} ${Math.abs(v) >= 100 ? v.toFixed(1) : v.toFixed(4)}`)
+    .join('  ');
+}
+
+/** A line for events that are not per-step progress; null for the ones shown otherwise. */
+export function describeEvent(e: EngineEvent): string | null {
+  switch (e.type) {
+    case 'started':
+      return `run ${e.runId} (${e.experiment}) on ${e.backend}${e.resumedFrom ? `, resuming at step ${e.startStep} from ${e.resumedFrom}` : ''}\n  ${e.runDir}`;
+    case 'dataset':
+      return `data ${e.root}: ${e.trainCases.length} training, ${e.valCases.length} validation case(s)${e.problems.length ? `, ${e.problems.length} problem(s)` : ''}`;
+    case 'validation':
+      return `validation @ step ${e.step} (epoch ${e.epoch.toFixed(2)}): ${formatMetrics(e.metrics)}${e.best ? '  ★ best' : ''}\n  on ${e.on}`;
+    case 'checkpoint':
+      return e.reason === 'interval' ? null : `checkpoint (${e.reason}) @ step ${e.step}: ${e.file}`;
+    case 'log':
+      return `${e.level === 'info' ? '' : `${e.level}: `}${e.message}`;
+    case 'done':
+      return `${e.status}${e.error ? `: ${e.error}` : ''} at step ${e.step}`;
+    default:
+      return null;
+  }
+}
+
+export function jsonSink(write: (s: string) => void = (s) => process.stdout.write(s)): EventSink {
+  return { event: (e) => write(`${JSON.stringify(e)}\n`), close: () => undefined };
+}
+
+export function textSink(opts: { tty: boolean; every?: number } = { tty: Boolean(process.stderr.isTTY) }): EventSink {
+  const log = (s: string) => process.stderr.write(`${s}\n`);
+  const every = opts.every ?? 10;
+  // One MultiBar for the training bar and task bars: its log() prints above the bars without
+  // tearing them.
+  let multi: cliProgress.MultiBar | null = null;
+  let stepBar: cliProgress.SingleBar | null = null;
+  let taskBar: cliProgress.SingleBar | null = null;
+  const bars = () =>
+    (multi ??= new cliProgress.MultiBar({ hideCursor: true, clearOnComplete: false, barsize: 24, etaBuffer: 20, format: '{task} |{bar}| {value}/{total} {info}' }, cliProgress.Presets.shades_classic));
+  const say = (s: string) => (multi ? multi.log(`${s}\n`) : log(s));
+  const stopAll = () => {
+    multi?.stop();
+    multi = stepBar = taskBar = null;
+  };
+  return {
+    event(e) {
+      if (e.type === 'step') {
+        const eta = formatDuration(e.etaSec);
+        const info = `epoch ${e.epoch.toFixed(2)} loss ${e.loss.toFixed(4)} lr ${e.lr.toExponential(1)} ${e.stepMs.toFixed(0)} ms/step ETA ${eta} rss ${(e.memory.rssBytes / MB).toFixed(0)} MB`;
+        if (opts.tty) {
+          stepBar ??= bars().create(e.totalSteps, e.step, { task: 'train', info });
+          stepBar.update(e.step, { task: 'train', info });
+        } else if (e.step % every === 0 || e.step === e.totalSteps) log(`step ${e.step}/${e.totalSteps} ${info}`);
+        return;
+      }
+      if (e.type === 'progress') {
+        const info = e.item ?? '';
+        if (opts.tty) {
+          taskBar ??= bars().create(e.total, e.done, { task: e.task, info });
+          taskBar.update(e.done, { task: e.task, info });
+          if (e.done >= e.total) stopAll();
+        } else if (e.item) log(`${e.task} ${e.done + 1}/${e.total}: ${e.item}`);
+        return;
+      }
+      const line = describeEvent(e);
+      if (line) say(line);
+      if (e.type === 'done') stopAll();
+    },
+    close: stopAll,
+  };
+}

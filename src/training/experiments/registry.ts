@@ -1,0 +1,18 @@
+/**
+ * Every experiment the engine runs, as an explicit literal (no registration by import side
+ * effect). An unknown id is an error that lists the valid ones.
+ */
+import { bratsExperiment } from './brats';
+import type { Experiment } from './experiment';
+
+export const EXPERIMENTS = {
+  brats: bratsExperiment,
+} as const satisfies Record<string, Experiment>;
+
+export type ExperimentId = keyof typeof EXPERIMENTS;
+
+export function getExperiment(id: string): Experiment {
+  const e = (EXPERIMENTS as Record<string, Experiment>)[id];
+  if (!e) throw new Error(`unknown experiment '${id}' (experiments: ${Object.keys(EXPERIMENTS).join(', ')})`);
+  return e;
+}
