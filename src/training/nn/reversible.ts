@@ -24,6 +24,7 @@
  * Tensor lifetimes follow DESIGN.md: inputs are borrowed, returned tensors belong to the caller.
  */
 import * as tf from '@tensorflow/tfjs';
+import { concatChannels, splitChannelHalves } from './channels';
 
 export interface RevBlockBackward {
   /** The block's reconstructed inputs. */
@@ -85,20 +86,19 @@ export function additiveCoupling(
   gWeights: readonly tf.Tensor[],
 ): RevBlock {
   const nF = fWeights.length;
-  const axis = -1;
   return {
     weights: [...fWeights, ...gWeights],
     forward([x], ws) {
-      const [x1, x2] = tf.split(x, 2, axis);
+      const [x1, x2] = splitChannelHalves(x);
       const y1 = tf.add(x1, F(x2, ws.slice(0, nF)));
       const y2 = tf.add(x2, G(y1, ws.slice(nF)));
-      return [tf.concat([y1, y2], axis)];
+      return [concatChannels([y1, y2])];
     },
     backward([y], [dy], ws) {
       const wF = ws.slice(0, nF);
       const wG = ws.slice(nF);
-      const [y1, y2] = tf.split(y, 2, axis);
-      const [dy1, dy2] = tf.split(dy, 2, axis);
+      const [y1, y2] = splitChannelHalves(y);
+      const [dy1, dy2] = splitChannelHalves(dy);
       const g = vjp((a, ...w) => G(a, w), [y1, ...wG], dy2);
       const x2 = tf.sub(y2, g.value);
       const dt1 = tf.add(dy1, g.grads[0]); // total cotangent of y1
@@ -106,8 +106,8 @@ export function additiveCoupling(
       const x1 = tf.sub(y1, f.value);
       const dx2 = tf.add(dy2, f.grads[0]);
       return {
-        xs: [tf.concat([x1, x2], axis)],
-        dxs: [tf.concat([dt1, dx2], axis)],
+        xs: [concatChannels([x1, x2])],
+        dxs: [concatChannels([dt1, dx2])],
         dws: [...f.grads.slice(1), ...g.grads.slice(1)],
       };
     },
