@@ -5,7 +5,8 @@
  *   m ← β1·m + (1−β1)·g;  v ← β2·v + (1−β2)·g²
  *   θ ← θ − lr·( m̂ / (√v̂ + ε) + wd·θ ),  m̂ = m/(1−β1^t), v̂ = v/(1−β2^t)
  * `weightDecay` is decoupled (AdamW, Loshchilov & Hutter); 0 gives plain Adam.
- * Parameters without a gradient in a step are left alone (their moments too).
+ * Every parameter needs a gradient in every step: a missing one is an error, not a silent skip
+ * (a parameter that never learns is a bug, e.g. gradients keyed by the wrong names).
  */
 import * as tf from '@tensorflow/tfjs';
 
@@ -35,17 +36,18 @@ export class Adam {
     }
   }
 
-  /** One update with learning rate `lr`. Gradients are borrowed (not disposed). */
+  /** One update with learning rate `lr`; gradients keyed by parameter name, borrowed (not disposed). */
   apply(grads: Readonly<Record<string, tf.Tensor>> | Map<string, tf.Tensor>, lr: number): void {
     const get = (n: string): tf.Tensor | undefined => (grads instanceof Map ? grads.get(n) : grads[n]);
+    const missing = [...this.params.keys()].filter((n) => !get(n));
+    if (missing.length) throw new Error(`Adam: no gradient for ${missing.length} parameter(s): ${missing.slice(0, 5).join(', ')}${missing.length > 5 ? ', …' : ''}`);
     this.step += 1;
     const { beta1, beta2, epsilon, weightDecay } = this.config;
     const c1 = 1 - beta1 ** this.step;
     const c2 = 1 - beta2 ** this.step;
     tf.tidy(() => {
       for (const [name, p] of this.params) {
-        const g = get(name);
-        if (!g) continue;
+        const g = get(name)!;
         const m = this.m.get(name)!;
         const v = this.v.get(name)!;
         const mNew = tf.add(tf.mul(m, beta1), tf.mul(g, 1 - beta1));

@@ -31,6 +31,20 @@ export function flattenParams(tree: ParamTree, prefix = ''): Map<string, tf.Vari
   return out;
 }
 
+/**
+ * Gradients from tf.variableGrads (keyed by tfjs's internal Variable.name) re-keyed by the
+ * parameters' dotted names. Every parameter must have one.
+ */
+export function gradsByParamName(named: Map<string, tf.Variable>, grads: tf.NamedTensorMap): Map<string, tf.Tensor> {
+  const out = new Map<string, tf.Tensor>();
+  for (const [name, v] of named) {
+    const g = grads[v.name];
+    if (!g) throw new Error(`no gradient for parameter '${name}' (is it used by the loss?)`);
+    out.set(name, g);
+  }
+  return out;
+}
+
 export function countParams(tree: ParamTree): number {
   let n = 0;
   for (const v of flattenParams(tree).values()) n += v.size;

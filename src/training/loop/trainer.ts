@@ -61,8 +61,9 @@ export async function* runTrainer(spec: TrainerSpec): AsyncGenerator<EngineEvent
   let best = spec.best ? { ...spec.best } : undefined;
   let lastMetrics: Record<string, number> | undefined;
   const validationsLeft = (done: number): number =>
-    spec.validate && spec.validateEvery > 0 ? Math.floor(spec.totalSteps / spec.validateEvery) - Math.floor(done / spec.validateEvery) : 0;
+    spec.validate && spec.validateEvery > 0 ? Math.ceil(spec.totalSteps / spec.validateEvery) - Math.floor(done / spec.validateEvery) : 0;
 
+  /** Validation after `done` steps; at 0 it is the untrained baseline (never "best"). */
   async function* validateAt(done: number): AsyncGenerator<EngineEventInput, void, void> {
     if (!spec.validate) return;
     const v0 = performance.now();
@@ -70,7 +71,7 @@ export async function* runTrainer(spec: TrainerSpec): AsyncGenerator<EngineEvent
     validationMs = performance.now() - v0;
     lastMetrics = metrics;
     let isBest = false;
-    if (spec.monitor) {
+    if (spec.monitor && done > 0) {
       const value = metrics[spec.monitor.key];
       if (value === undefined) throw new Error(`validation returned no '${spec.monitor.key}' (got ${Object.keys(metrics).join(', ')})`);
       const better = best === undefined || (spec.monitor.mode === 'max' ? value > best.value : value < best.value);
@@ -84,6 +85,8 @@ export async function* runTrainer(spec: TrainerSpec): AsyncGenerator<EngineEvent
   }
 
   let step = spec.startStep;
+  // A fresh run validates once before its first update: the baseline the curve starts from.
+  if (step === 0 && spec.validateEvery > 0) yield* validateAt(0);
   while (step < spec.totalSteps) {
     if (spec.signal.aborted) {
       yield { type: 'checkpoint', step, file: await spec.checkpoint(step, 'stop', best), reason: 'stop' };

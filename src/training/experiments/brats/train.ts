@@ -9,7 +9,7 @@ import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { EngineEventInput } from '../../../shared/events';
 import { Adam } from '../../core/adam';
-import { countParams } from '../../core/params';
+import { countParams, gradsByParamName } from '../../core/params';
 import { Rng } from '../../core/rng';
 import { checkpointName, listCheckpoints, readTrainingState, restoreOptimizer, restoreParams, saveTrainingState } from '../../core/training-state';
 import { batchPatches } from '../../data/brats/patches';
@@ -80,7 +80,7 @@ export async function* trainBrats(ctx: ExperimentContext<BratsConfig>): AsyncGen
           const target = tf.tensor5d(b.target, [b.n, pd, ph, pw, 3]);
           return tf.variableGrads(() => batchLoss(model, image, target, c.bceWeight));
         });
-        optimizer.apply(grads, lr);
+        optimizer.apply(gradsByParamName(model.named, grads), lr);
         tf.dispose(grads);
         return value;
       },
