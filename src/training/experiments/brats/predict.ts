@@ -90,7 +90,9 @@ export async function* predictBrats(opts: {
       const c = cases[i];
       yield { type: 'progress', task: 'predict', done: i, total: cases.length, item: c.id };
       try {
-        const prepared = preprocessCase(await loadCase(c));
+        // The scans are all prediction needs: a missing or broken segmentation must not stop it.
+        const { seg: _seg, ...scans } = c.files;
+        const prepared = preprocessCase(await loadCase({ ...c, files: scans }));
         const probs = await predictCaseProbs(model, prepared, cfg);
         const labels = uncropToFull(regionsToLabels(probs, prepared.etLabel), prepared.box, prepared.source.shapeDHW);
         const file = join(dir, `${c.id}.nii.gz`);
