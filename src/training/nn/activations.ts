@@ -15,6 +15,7 @@
  *   leakyRelu uses slope 0.01 (PyTorch's and nnU-Net's default; tfjs's own default is 0.2).
  */
 import * as tf from '@tensorflow/tfjs';
+import { isHostBackend } from './host';
 
 export type Activation = 'silu' | 'relu' | 'leakyRelu' | 'relu6' | 'hardswish' | 'linear';
 
@@ -30,7 +31,6 @@ export interface ActivationOptions {
   readonly impl?: ActivationImpl;
 }
 
-const HOST_BACKENDS = new Set(['cpu', 'wasm']);
 
 type Unary = (x: tf.Tensor) => tf.Tensor;
 type Scalar = (v: number) => number;
@@ -101,7 +101,7 @@ const hardswishKernel = kernelUnary(
 
 /** Applies `act` elementwise; returns a new tensor owned by the caller (also for 'linear'). */
 export function activate(x: tf.Tensor, act: Activation, opts: ActivationOptions = {}): tf.Tensor {
-  const impl = opts.impl === undefined || opts.impl === 'auto' ? (HOST_BACKENDS.has(tf.getBackend()) ? 'kernel' : 'ops') : opts.impl;
+  const impl = opts.impl === undefined || opts.impl === 'auto' ? (isHostBackend(tf.getBackend()) ? 'kernel' : 'ops') : opts.impl;
   if (impl !== 'kernel' && impl !== 'ops') throw new Error(`activations: unknown impl '${String(impl)}'`);
   const host = impl === 'kernel' && x.dtype === 'float32';
   switch (act) {

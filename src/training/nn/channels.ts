@@ -6,8 +6,8 @@
  * is plain tf.slice / tf.concat.
  */
 import * as tf from '@tensorflow/tfjs';
+import { isHostBackend } from './host';
 
-const isHost = (): boolean => tf.getBackend() === 'cpu';
 
 /** Copies channel columns [srcStart, srcStart+size) of src [N, srcC] into dst [N, dstC] at dstStart. */
 function copyColumns(src: Float32Array, srcC: number, srcStart: number, dst: Float32Array, dstC: number, dstStart: number, size: number, n: number): void {
@@ -21,7 +21,7 @@ function copyColumns(src: Float32Array, srcC: number, srcStart: number, dst: Flo
 export function sliceChannels(x: tf.Tensor, start: number, size: number): tf.Tensor {
   const C = x.shape[x.rank - 1];
   if (start < 0 || size < 1 || start + size > C) throw new Error(`sliceChannels: [${start}, ${start + size}) is outside ${C} channels`);
-  if (!isHost()) return tf.slice(x, [...new Array(x.rank - 1).fill(0), start], [...x.shape.slice(0, -1), size]);
+  if (!isHostBackend()) return tf.slice(x, [...new Array(x.rank - 1).fill(0), start], [...x.shape.slice(0, -1), size]);
   const outShape = [...x.shape.slice(0, -1), size];
   const op = tf.customGrad((...args: unknown[]) => {
     const t = args[0] as tf.Tensor;

@@ -31,6 +31,7 @@
  *   Conv3D would crop and read voxels 1, 3, … on even axes.
  */
 import * as tf from '@tensorflow/tfjs';
+import { isHostBackend } from './host';
 
 export type PointwiseImpl = 'auto' | 'kernel' | 'matmul' | 'conv3d';
 
@@ -39,10 +40,9 @@ export interface PointwiseOptions {
   readonly impl?: PointwiseImpl;
 }
 
-const HOST_BACKENDS = new Set(['cpu', 'wasm']);
 
 export function pointwiseImplFor(backend: string = tf.getBackend()): Exclude<PointwiseImpl, 'auto'> {
-  return HOST_BACKENDS.has(backend) ? 'kernel' : 'matmul';
+  return isHostBackend(backend) ? 'kernel' : 'matmul';
 }
 
 export type Conv3dImpl = 'auto' | 'kernel' | 'tfjs';
@@ -53,7 +53,7 @@ export interface Conv3dOptions {
 }
 
 export function conv3dImplFor(backend: string = tf.getBackend()): Exclude<Conv3dImpl, 'auto'> {
-  return HOST_BACKENDS.has(backend) ? 'kernel' : 'tfjs';
+  return isHostBackend(backend) ? 'kernel' : 'tfjs';
 }
 
 /** x: [B,D,H,W,Cin], w: [k,k,k,Cin,Cout] (k odd) → [B,⌈D/s⌉,⌈H/s⌉,⌈W/s⌉,Cout]. */

@@ -1,32 +1,11 @@
 import * as tf from '@tensorflow/tfjs';
 import { describe, expect, it } from 'vitest';
+import { relErr, values } from '../../../test/numeric';
 import { activate } from './activations';
 import { depthwiseConv3d, depthwiseImplFor, type DepthwiseImpl } from './depthwise3d';
 import { groupNorm } from './norm';
 
 const IMPLS: DepthwiseImpl[] = ['kernel', 'grouped', 'masked', 'slices2d'];
-
-/** max |a − b| / max |b| */
-function relErr(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  let num = 0;
-  let den = 0;
-  for (let i = 0; i < b.length; i++) {
-    num = Math.max(num, Math.abs(a[i] - b[i]));
-    den = Math.max(den, Math.abs(b[i]));
-  }
-  return num / (den || 1);
-}
-
-/** Deterministic pseudo-random values in [-1, 1) (LCG), so tests need no seeded tf op. */
-function values(n: number, seed: number): Float32Array {
-  const out = new Float32Array(n);
-  let s = seed >>> 0;
-  for (let i = 0; i < n; i++) {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    out[i] = s / 2 ** 31 - 1;
-  }
-  return out;
-}
 
 /** Float64 reference: y, and for cotangent dy the gradients dx and dw, by direct summation. */
 function reference(x: Float32Array, w: Float32Array, dy: Float32Array, shape: number[], k: number) {

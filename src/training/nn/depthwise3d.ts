@@ -38,6 +38,7 @@
  * (output and both gradients).
  */
 import * as tf from '@tensorflow/tfjs';
+import { hostData, isHostBackend } from './host';
 
 export type DepthwiseImpl = 'auto' | 'kernel' | 'grouped' | 'masked' | 'slices2d';
 
@@ -47,11 +48,10 @@ export interface DepthwiseOptions {
 }
 
 /** Backends whose tensors live in host memory, so a typed-array kernel reads them for free. */
-const HOST_BACKENDS = new Set(['cpu', 'wasm']);
 
 /** The implementation 'auto' resolves to on the current backend. */
 export function depthwiseImplFor(backend: string = tf.getBackend()): Exclude<DepthwiseImpl, 'auto'> {
-  return HOST_BACKENDS.has(backend) ? 'kernel' : 'grouped';
+  return isHostBackend(backend) ? 'kernel' : 'grouped';
 }
 
 /**
@@ -311,9 +311,7 @@ function geometryOf(x: tf.Tensor, w: tf.Tensor): Geometry {
 }
 
 /** Host view of a float32 tensor: the cpu backend's own buffer (read-only by convention). */
-function host(t: tf.Tensor): Float32Array {
-  return t.dataSync() as Float32Array;
-}
+const host = hostData;
 
 const kernelOp = tf.customGrad(((x: tf.Tensor5D, w: tf.Tensor4D, save: tf.GradSaveFunc) => {
   save([x, w]);

@@ -1,28 +1,9 @@
 import * as tf from '@tensorflow/tfjs';
 import { describe, expect, it } from 'vitest';
+import { relErr, values } from '../../../test/numeric';
 import { groupNorm, normImplFor, type NormImpl } from './norm';
 
 const IMPLS: NormImpl[] = ['moments', 'fused', 'kernel'];
-
-function relErr(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  let num = 0;
-  let den = 0;
-  for (let i = 0; i < b.length; i++) {
-    num = Math.max(num, Math.abs(a[i] - b[i]));
-    den = Math.max(den, Math.abs(b[i]));
-  }
-  return num / (den || 1);
-}
-
-function values(n: number, seed: number, scale = 1, offset = 0): Float32Array {
-  const out = new Float32Array(n);
-  let s = seed >>> 0;
-  for (let i = 0; i < n; i++) {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    out[i] = (s / 2 ** 31 - 1) * scale + offset;
-  }
-  return out;
-}
 
 type Shape5 = [number, number, number, number, number];
 

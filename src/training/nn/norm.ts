@@ -28,6 +28,7 @@
  * and a reversible net re-runs every block's norms under the tape).
  */
 import * as tf from '@tensorflow/tfjs';
+import { isHostBackend } from './host';
 
 export type NormImpl = 'auto' | 'moments' | 'fused' | 'kernel';
 
@@ -36,10 +37,9 @@ export interface NormOptions {
   readonly impl?: NormImpl;
 }
 
-const HOST_BACKENDS = new Set(['cpu', 'wasm']);
 
 export function normImplFor(backend: string = tf.getBackend()): Exclude<NormImpl, 'auto'> {
-  return HOST_BACKENDS.has(backend) ? 'kernel' : 'fused';
+  return isHostBackend(backend) ? 'kernel' : 'fused';
 }
 
 /** x: [B,D,H,W,C], gamma/beta: [C]; groups must divide C. Returns [B,D,H,W,C]. */

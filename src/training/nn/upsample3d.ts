@@ -19,6 +19,7 @@
  * 30 MB.
  */
 import * as tf from '@tensorflow/tfjs';
+import { isHostBackend } from './host';
 
 export type UpsampleImpl = 'auto' | 'kernel' | 'ops';
 
@@ -27,13 +28,12 @@ export interface UpsampleOptions {
   readonly impl?: UpsampleImpl;
 }
 
-const HOST_BACKENDS = new Set(['cpu', 'wasm']);
 
 /** x: [B,D,H,W,C] → [B,2D,2H,2W,C]. */
 export function upsampleNearest3d(x: tf.Tensor5D, factor: 2 = 2, opts: UpsampleOptions = {}): tf.Tensor5D {
   if (x.rank !== 5) throw new Error(`upsample3d: x must be [B,D,H,W,C], got [${x.shape}]`);
   if (factor !== 2) throw new Error(`upsample3d: only factor 2 is supported, got ${String(factor)}`);
-  const impl = opts.impl === undefined || opts.impl === 'auto' ? (HOST_BACKENDS.has(tf.getBackend()) ? 'kernel' : 'ops') : opts.impl;
+  const impl = opts.impl === undefined || opts.impl === 'auto' ? (isHostBackend(tf.getBackend()) ? 'kernel' : 'ops') : opts.impl;
   if (impl !== 'kernel' && impl !== 'ops') throw new Error(`upsample3d: unknown impl '${String(impl)}'`);
   return (impl === 'kernel' ? kernelOp : opsOp)(x);
 }
