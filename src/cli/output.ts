@@ -63,6 +63,7 @@ export function textSink(opts: { tty: boolean; every?: number } = { tty: Boolean
     (multi ??= new cliProgress.MultiBar({ hideCursor: true, clearOnComplete: false, barsize: 24, etaBuffer: 20, format: '{task} |{bar}| {value}/{total} {info}' }, cliProgress.Presets.shades_classic));
   const say = (s: string) => (multi ? multi.log(`${s}\n`) : log(s));
   const stopAll = () => {
+    multi?.update(); // renders (flushes) lines logged since the last redraw
     multi?.stop();
     multi = stepBar = taskBar = null;
   };

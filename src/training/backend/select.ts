@@ -506,6 +506,10 @@ export async function selectBackend(opts: SelectOptions = {}): Promise<BackendRe
     threads: chosen?.threads ?? null,
     ...(forced && source ? { forcedBy: source } : {}),
   };
+  // tfjs-backend-cpu prints a "Hi, looks like you are running TensorFlow.js in Node.js…" banner
+  // on first use; the report above already says which backend runs and why. tfjs routes that
+  // banner (and only debug-time warnings) through its PROD flag.
+  if (chosen?.c.backend === 'cpu') tf.env().set('PROD', true);
   if (!chosen) {
     const why = outcomes
       .filter((o) => forced === null || ADMITS[forced].includes(o.name))
