@@ -19,6 +19,21 @@ describe('channel slicing', () => {
     tf.dispose([x, ref, got, w, gRef, gGot]);
   });
 
+  it('concatenates with the same gradient as tf.concat', () => {
+    const a = tf.tensor(Array.from({ length: 2 * 3 }, (_, i) => i), [2, 3]);
+    const b = tf.tensor(Array.from({ length: 2 * 2 }, (_, i) => 10 + i), [2, 2]);
+    const w = tf.tensor(Array.from({ length: 2 * 5 }, (_, i) => i + 1), [2, 5]);
+    const ref = tf.grads((p: tf.Tensor, q: tf.Tensor) => tf.sum(tf.mul(tf.concat([p, q], -1), w)))([a, b]);
+    const got = tf.grads((p: tf.Tensor, q: tf.Tensor) => tf.sum(tf.mul(concatChannels([p, q]), w)))([a, b]);
+    // d/da = w[:, 0:3] = [1,2,3,6,7,8]; d/db = w[:, 3:5] = [4,5,9,10].
+    expect(Array.from(got[0].dataSync())).toEqual([1, 2, 3, 6, 7, 8]);
+    expect(Array.from(got[1].dataSync())).toEqual([4, 5, 9, 10]);
+    expect(Array.from(got[0].dataSync())).toEqual(Array.from(ref[0].dataSync()));
+    const cat = concatChannels([a, b]);
+    expect(Array.from(cat.dataSync())).toEqual([0, 1, 2, 10, 11, 3, 4, 5, 12, 13]);
+    tf.dispose([a, b, w, cat, ...ref, ...got]);
+  });
+
   it('splits into halves that concatenate back to the input', () => {
     const x = tf.randomNormal([1, 2, 2, 2, 8]);
     const [a, b] = splitChannelHalves(x);
