@@ -57,6 +57,9 @@ describe('frugal CLI robustness', () => {
     const stop = r.events.find((e): e is Ev<'checkpoint'> => e.type === 'checkpoint' && e.reason === 'stop');
     expect(stop).toBeDefined();
     expect(statSync(stop!.file).size).toBeGreaterThan(1000);
+    // It stops promptly: after the step in progress when the signal came (step 3 at the latest),
+    // not at the next checkpoint interval (step 10) or the end (step 500).
+    expect(stop!.step).toBeLessThanOrEqual(3);
     const done = r.events.at(-1) as Ev<'done'>;
     expect(done).toMatchObject({ type: 'done', status: 'stopped' });
     expect(done.step).toBe(stop!.step);

@@ -98,6 +98,9 @@ export async function* runTrainer(spec: TrainerSpec): AsyncGenerator<EngineEvent
     const lossT = spec.trainStep(step, lr);
     const loss = (await lossT.data())[0];
     lossT.dispose();
+    // On the cpu backend every await above settles at once, so without a real event-loop turn
+    // Node would deliver no signal (Ctrl-C) and no message (the app's Stop) until training ends.
+    await new Promise<void>((resolve) => setImmediate(resolve));
     const stepMs = performance.now() - s0;
     if (!Number.isFinite(loss)) throw new Error(`training diverged: loss is ${loss} at step ${step + 1} (try a lower lr or more warm-up steps)`);
     step += 1;
