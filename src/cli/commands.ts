@@ -2,13 +2,12 @@
  * The CLI verbs: thin wrappers that parse flags, pick the backend, call the engine and show its
  * events. No training logic lives here.
  */
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import type { EngineEvent } from '../shared/events';
 import { formatDoctor, runDoctor } from '../training/backend/doctor';
 import { selectBackend, type BackendReport } from '../training/backend/select';
 import { writeDemoBrats } from '../training/data/brats/demo';
 import { evaluateBrats } from '../training/experiments/brats/evaluate';
+import { recordEvaluation } from '../training/experiments/brats/evaluation-summary';
 import { predictBrats } from '../training/experiments/brats/predict';
 import { coerceCliValue, configJsonSchema, kebab } from '../training/experiments/config';
 import { getExperiment } from '../training/experiments/registry';
@@ -133,7 +132,7 @@ export async function evaluateCommand(o: CommonOptions & { run: string; predicti
   const run = await openRun(runsRoot(o), o.run);
   const sink = sinkFor(o);
   const result = await pump(evaluateBrats({ runDir: run.dir, predictions: o.predictions, data: o.data }), sink, true);
-  await run.writeSummary({ ...(readSummary(run.dir) ?? {}), evaluation: { predictions: result.predictions, n: result.summary.n, mean: result.summary.mean, median: result.summary.median } });
+  await recordEvaluation(run, result);
   if (o.json) {
     process.stdout.write(`${JSON.stringify({ type: 'evaluation', predictions: result.predictions, summary: result.summary, cases: result.cases })}\n`);
     return;
@@ -147,14 +146,6 @@ export async function evaluateCommand(o: CommonOptions & { run: string; predicti
     `per-case table: ${result.predictions}/evaluation.csv (and evaluation.json)`,
   ];
   process.stdout.write(`${lines.join('\n')}\n`);
-}
-
-function readSummary(dir: string): Record<string, unknown> | null {
-  try {
-    return JSON.parse(readFileSync(join(dir, 'summary.json'), 'utf8')) as Record<string, unknown>;
-  } catch {
-    return null;
-  }
 }
 
 export async function runsCommand(o: CommonOptions): Promise<void> {

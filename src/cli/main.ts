@@ -8,12 +8,14 @@
  *   frugal predict --run RUN --data DIR  masks as NIfTI in the scans' geometry
  *   frugal evaluate --run RUN            Dice / HD95 per case and region, CSV + JSON
  *   frugal runs                          the run history
+ *   frugal serve                         the app in a browser (URL with an access token)
  */
 import { Command, CommanderError, Option } from 'commander';
 import { appPackageJson } from '../training/runs/paths';
 import { EXPERIMENTS } from '../training/experiments/registry';
 import { configJsonSchema, kebab } from '../training/experiments/config';
 import { doctorCommand, demoDataCommand, evaluateCommand, predictCommand, runsCommand, trainCommand } from './commands';
+import { serveCommand } from './serve';
 
 function buildProgram(): Command {
   const program = new Command('frugal')
@@ -68,6 +70,17 @@ function buildProgram(): Command {
     .action(evaluateCommand);
 
   common(program.command('runs').description('list runs, newest first')).action(runsCommand);
+
+  program
+    .command('serve')
+    .description('serve the app to a browser: the interface over HTTP, the engine over WebSocket (prints the URL with its access token)')
+    .option('--host <address>', 'address to bind (another than 127.0.0.1 exposes the engine to the network: the token is the only lock)', '127.0.0.1')
+    .option('--port <n>', 'port (0 = any free port)', '5317')
+    .option('--runs <dir>', 'runs folder (default: $FRUGAL_RUNS or the app data folder)')
+    .option('--backend <name>', 'force a tfjs backend in the engine: cpu, tensorflow, tensorflow-gpu, wasm, webgpu')
+    .option('--token <token>', 'access token (default: a new random one each start)')
+    .option('--no-open', 'do not open a browser')
+    .action(serveCommand);
   return program;
 }
 

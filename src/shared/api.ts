@@ -142,6 +142,10 @@ export const EngineStatus = z.object({
 });
 export type EngineStatus = z.infer<typeof EngineStatus>;
 
+/** App-menu items the renderer carries out (the desktop app's File menu). */
+export const MenuCommand = z.enum(['open-dataset', 'create-demo-data']);
+export type MenuCommand = z.infer<typeof MenuCommand>;
+
 // ---------------------------------------------------------------------------------------------
 // The contract
 
@@ -194,6 +198,7 @@ export const API = {
 
   'engine:event': event(z.object({ jobId: z.string(), event: EngineEvent }), 'an event of a running job'),
   'engine:statusChanged': event(EngineStatus, 'the engine started, became busy or idle, or crashed'),
+  'app:menu': event(z.object({ command: MenuCommand }), 'the user chose an app-menu item the renderer carries out (desktop app only)'),
 } as const;
 
 export type Api = typeof API;
