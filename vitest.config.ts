@@ -5,7 +5,9 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     include: ['src/**/*.test.ts', 'test/**/*.test.ts'],
-    exclude: ['test/e2e/**', 'node_modules/**'],
+    // test/renderer has its own config (Svelte's compiler and browser runtime); test/e2e drives
+    // Chromium against frugal serve (vitest.e2e.config.ts).
+    exclude: ['test/e2e/**', 'test/renderer/**', 'node_modules/**'],
     pool: 'forks',
     maxWorkers: 2,
     testTimeout: 120_000,

@@ -506,10 +506,7 @@ export async function selectBackend(opts: SelectOptions = {}): Promise<BackendRe
     threads: chosen?.threads ?? null,
     ...(forced && source ? { forcedBy: source } : {}),
   };
-  // tfjs-backend-cpu prints a "Hi, looks like you are running TensorFlow.js in Node.js…" banner
-  // on first use; the report above already says which backend runs and why. tfjs routes that
-  // banner (and only debug-time warnings) through its PROD flag.
-  if (chosen?.c.backend === 'cpu') tf.env().set('PROD', true);
+  if (chosen?.c.backend === 'cpu') swallowCpuBanner();
   if (!chosen) {
     const why = outcomes
       .filter((o) => forced === null || ADMITS[forced].includes(o.name))
@@ -521,6 +518,24 @@ export async function selectBackend(opts: SelectOptions = {}): Promise<BackendRe
     );
   }
   return report;
+}
+
+/**
+ * tfjs-backend-cpu prints a "Hi, looks like you are running TensorFlow.js in Node.js…" banner on
+ * its first tensor; the report already says which backend runs and why. Make that first tensor
+ * here with just that message filtered out (tfjs's PROD flag would also silence the backend-init
+ * errors `activate` needs).
+ */
+function swallowCpuBanner(): void {
+  const orig = console.warn;
+  console.warn = (...args: unknown[]) => {
+    if (!String(args[0]).includes('looks like you are running TensorFlow.js in Node.js')) orig.apply(console, args);
+  };
+  try {
+    tf.scalar(0).dispose();
+  } finally {
+    console.warn = orig;
+  }
 }
 
 /** One line per candidate, for logs, `frugal doctor` and the status bar's tooltip. */

@@ -1,0 +1,118 @@
+/**
+ * Training curves out of engine events: training loss per step and validation metrics per
+ * validation, keyed by step. A step seen again (a resumed run repeating steps after its last
+ * checkpoint, or history replayed over live events) replaces what followed it, so a curve never
+ * doubles back or shows a segment the run has since redone.
+ */
+import type { EngineEvent } from '../../shared/events';
+
+export interface Curves {
+  steps: number[];
+  loss: number[];
+  epoch: number[];
+  lr: number[];
+  valSteps: number[];
+  /** metric name → one value per validation (null where a metric was missing). */
+  val: Record<string, (number | null)[]>;
+  /** What the latest validation was computed on (ValidationEvent.on). */
+  valOn: string | null;
+  bestStep: number | null;
+  totalSteps: number | null;
+}
+
+export function emptyCurves(): Curves {
+  return { steps: [], loss: [], epoch: [], lr: [], valSteps: [], val: {}, valOn: null, bestStep: null, totalSteps: null };
+}
+
+/** Index of the first entry >= step (arrays are ascending). */
+function firstAtOrAfter(xs: readonly number[], step: number): number {
+  let lo = 0;
+  let hi = xs.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (xs[mid] < step) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+function truncateSteps(c: Curves, fromStep: number): void {
+  const i = firstAtOrAfter(c.steps, fromStep);
+  if (i < c.steps.length) {
+    c.steps.length = i;
+    c.loss.length = i;
+    c.epoch.length = i;
+    c.lr.length = i;
+  }
+}
+
+function truncateVal(c: Curves, fromStep: number): void {
+  const i = firstAtOrAfter(c.valSteps, fromStep);
+  if (i < c.valSteps.length) {
+    c.valSteps.length = i;
+    for (const k of Object.keys(c.val)) c.val[k].length = i;
+    if (c.bestStep !== null && c.bestStep >= fromStep) c.bestStep = null;
+  }
+}
+
+/** Adds one event to `c` in place; true when the curves changed. */
+export function addEvent(c: Curves, e: EngineEvent): boolean {
+  switch (e.type) {
+    case 'started':
+      c.totalSteps = e.totalSteps;
+      // A resumed run continues after startStep: anything later in the history is redone.
+      truncateSteps(c, e.startStep + 1);
+      truncateVal(c, e.startStep + 1);
+      return true;
+    case 'step': {
+      truncateSteps(c, e.step);
+      c.steps.push(e.step);
+      c.loss.push(e.loss);
+      c.epoch.push(e.epoch);
+      c.lr.push(e.lr);
+      c.totalSteps = e.totalSteps;
+      return true;
+    }
+    case 'validation': {
+      truncateVal(c, e.step);
+      const n = c.valSteps.length;
+      c.valSteps.push(e.step);
+      for (const [k, v] of Object.entries(e.metrics)) {
+        // A metric first seen now gets nulls for the validations before it.
+        c.val[k] ??= new Array<number | null>(n).fill(null);
+        c.val[k].push(Number.isFinite(v) ? v : null);
+      }
+      for (const k of Object.keys(c.val)) if (c.val[k].length === n) c.val[k].push(null);
+      c.valOn = e.on;
+      if (e.best) c.bestStep = e.step;
+      return true;
+    }
+    default:
+      return false;
+  }
+}
+
+/** A copy sharing nothing with `c` (the UI keeps immutable snapshots; charts compare by identity). */
+export function cloneCurves(c: Curves): Curves {
+  return {
+    ...c,
+    steps: c.steps.slice(),
+    loss: c.loss.slice(),
+    epoch: c.epoch.slice(),
+    lr: c.lr.slice(),
+    valSteps: c.valSteps.slice(),
+    val: Object.fromEntries(Object.entries(c.val).map(([k, v]) => [k, v.slice()])),
+  };
+}
+
+export function curvesFromEvents(events: readonly EngineEvent[]): Curves {
+  const c = emptyCurves();
+  for (const e of events) addEvent(c, e);
+  return c;
+}
+
+/** Metric names in display order: mean first, then regions as the engine named them. */
+export function metricOrder(keys: readonly string[]): string[] {
+  const rank = (k: string): number => (k.endsWith('mean') ? 0 : k.endsWith('WT') ? 1 : k.endsWith('TC') ? 2 : k.endsWith('ET') ? 3 : 4);
+  return [...keys].sort((a, b) => rank(a) - rank(b) || a.localeCompare(b));
+}
