@@ -34,6 +34,20 @@ describe('EngineState', () => {
     expect(e.crashed).toBe(true);
   });
 
+  it('keeps a newer status event over an older status answer that arrives later', async () => {
+    // The engine is starting: 'engine:status' answers "starting" at once, but its answer is
+    // delivered only after the engine's "idle" event (app:info waits for the engine).
+    let answer!: (s: EngineStatus) => void;
+    const api = new TestApi().handle('app:info', () => info).handle('engine:status', () => new Promise<EngineStatus>((r) => (answer = r)));
+    const e = new EngineState(api);
+    e.connect();
+    api.emit('engine:statusChanged', idle);
+    expect(e.status?.state).toBe('idle');
+    answer({ ...idle, state: 'starting', backend: null, device: null });
+    await flush();
+    expect(e.status?.state).toBe('idle');
+  });
+
   it('restart replaces the crashed status with the new one', async () => {
     const api = new TestApi().handle('app:info', () => info).handle('engine:status', (): EngineStatus => ({ ...idle, state: 'crashed', error: 'x' })).handle('engine:restart', () => idle);
     const e = new EngineState(api);

@@ -74,7 +74,14 @@ export class EngineState {
     return () => this.listeners.delete(listener);
   }
 
+  /** statusTick() of the status shown: an answer to an older request must not replace it. */
+  private statusAsOf = -1;
+
   setStatus(s: EngineStatus, asOf: number): void {
+    // 'engine:status' asked while the engine was starting can be answered after the
+    // 'engine:statusChanged' that says it is idle: the older answer is stale, drop it.
+    if (asOf < this.statusAsOf) return;
+    this.statusAsOf = asOf;
     this.status = s;
     this.statusError = null;
     // An idle engine without a memory report has no current numbers: show none, not the last step's.
@@ -85,13 +92,21 @@ export class EngineState {
 
   async refresh(): Promise<void> {
     const asOf = statusTick();
-    const [info, status] = await Promise.allSettled([this.api.invoke('app:info', {}), this.api.invoke('engine:status', {})]);
-    if (info.status === 'fulfilled') {
-      this.info = info.value;
-      this.infoError = null;
-    } else this.infoError = errorMessage(info.reason);
-    if (status.status === 'fulfilled') this.setStatus(status.value, asOf);
-    else this.statusError = errorMessage(status.reason);
+    // Each answer is applied as it arrives: 'app:info' waits for the engine to be ready, the
+    // status does not.
+    await Promise.all([
+      this.api.invoke('app:info', {}).then(
+        (info) => {
+          this.info = info;
+          this.infoError = null;
+        },
+        (e: unknown) => (this.infoError = errorMessage(e)),
+      ),
+      this.api.invoke('engine:status', {}).then(
+        (status) => this.setStatus(status, asOf),
+        (e: unknown) => (this.statusError = errorMessage(e)),
+      ),
+    ]);
   }
 
   async restart(): Promise<void> {

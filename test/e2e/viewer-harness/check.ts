@@ -14,7 +14,7 @@ import { fileURLToPath } from 'node:url';
 import { type Browser, type Page, chromium } from 'playwright-core';
 import { build, preview } from 'vite';
 import { makeHarnessData } from './make-data';
-import { type Rgb8Image, changedFraction, countPixels, decodePng, isFnColour, isFpColour, isMaskColour, lumaStd } from './pixels';
+import { type Rgb8Image, changedFraction, countPixels, decodePng, isFnColour, isFpColour, isMaskColour, lumaStd } from '../pixels';
 
 const HERE = fileURLToPath(new URL('.', import.meta.url));
 const CONFIG = join(HERE, 'vite.config.ts');
