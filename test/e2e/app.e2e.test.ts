@@ -127,6 +127,7 @@ describe('Frugal Studio in a browser (frugal serve)', () => {
     await err.waitFor({ timeout: 10_000 });
     expect((await err.textContent())?.length).toBeGreaterThan(3);
     expect(await e.page.isDisabled(tid('train-start'))).toBe(true);
+    await err.scrollIntoViewIfNeeded();
     await e.shot('06-train-invalid');
     await e.page.fill('#cfg-lr', '0.003');
     await e.page.locator('#cfg-lr').blur();

@@ -7,6 +7,7 @@
 
 export interface JsonSchemaNode {
   type?: string | string[];
+  title?: string;
   description?: string;
   default?: unknown;
   enum?: unknown[];
@@ -30,12 +31,12 @@ export interface NumberBounds {
 }
 
 export type FieldSpec =
-  | ({ kind: 'number'; key: string; description?: string; default?: unknown; required: boolean } & NumberBounds)
-  | { kind: 'boolean'; key: string; description?: string; default?: unknown; required: boolean }
-  | { kind: 'enum'; key: string; description?: string; default?: unknown; required: boolean; options: string[] }
-  | { kind: 'string'; key: string; description?: string; default?: unknown; required: boolean; minLength?: number }
-  | { kind: 'numberList'; key: string; description?: string; default?: unknown; required: boolean; item: NumberBounds; minItems?: number; maxItems?: number; fixedLength?: number }
-  | { kind: 'unsupported'; key: string; description?: string; default?: unknown; required: boolean };
+  | ({ kind: 'number'; key: string; title?: string; description?: string; default?: unknown; required: boolean } & NumberBounds)
+  | { kind: 'boolean'; key: string; title?: string; description?: string; default?: unknown; required: boolean }
+  | { kind: 'enum'; key: string; title?: string; description?: string; default?: unknown; required: boolean; options: string[] }
+  | { kind: 'string'; key: string; title?: string; description?: string; default?: unknown; required: boolean; minLength?: number }
+  | { kind: 'numberList'; key: string; title?: string; description?: string; default?: unknown; required: boolean; item: NumberBounds; minItems?: number; maxItems?: number; fixedLength?: number }
+  | { kind: 'unsupported'; key: string; title?: string; description?: string; default?: unknown; required: boolean };
 
 /** string for text/number inputs, boolean for checkboxes, string[] for list items. */
 export type Draft = string | boolean | string[];
@@ -55,7 +56,7 @@ function bounds(node: JsonSchemaNode, integer: boolean): NumberBounds {
 const typeOf = (n: JsonSchemaNode): string | undefined => (Array.isArray(n.type) ? n.type.find((t) => t !== 'null') : n.type);
 
 export function fieldOf(key: string, node: JsonSchemaNode, required: boolean): FieldSpec {
-  const common = { key, description: node.description, default: node.default, required };
+  const common = { key, title: node.title, description: node.description, default: node.default, required };
   const t = typeOf(node);
   if (node.enum && node.enum.every((v) => typeof v === 'string')) return { ...common, kind: 'enum', options: node.enum as string[] };
   if (t === 'number' || t === 'integer') return { ...common, kind: 'number', ...bounds(node, t === 'integer') };
