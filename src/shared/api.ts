@@ -191,6 +191,11 @@ export const API = {
   'runs:list': invoke(none, z.array(RunListItem), 'all runs, newest first'),
   'runs:get': invoke(runRef, RunDetail, "a run's config, card, summary, events and predictions"),
   'runs:predict': invoke(z.object({ runId: z.string(), data: z.string().min(1), checkpoint: z.string().default('best') }).strict(), JobInfo, 'predict masks for a dataset with a run'),
+  'runs:getEvaluation': invoke(
+    z.object({ runId: z.string(), predictions: z.string().min(1) }).strict(),
+    Evaluation.nullable(),
+    "the stored evaluation of one of a run's prediction folders (null when it has not been evaluated)",
+  ),
   'runs:evaluate': invoke(z.object({ runId: z.string(), predictions: z.string().optional() }).strict(), Evaluation, "Dice/HD95 of a run's predictions"),
   'engine:status': invoke(none, EngineStatus, 'the engine process: state, job, backend, memory'),
   'engine:restart': invoke(none, EngineStatus, 'start a new engine process after a crash'),

@@ -185,6 +185,15 @@ describe('Frugal Studio in a browser (frugal serve)', () => {
     await e.shot('10-viewer-prediction');
   });
 
+  it('shows a stored evaluation when the run is opened again, without recomputing it', async () => {
+    await e.page.keyboard.press('Alt+4');
+    const row = e.page.locator(tid('run-row')).first();
+    await row.locator('button').first().click();
+    await e.page.waitForSelector(tid('score-row'), { timeout: 30_000 });
+    expect(await e.page.locator(tid('score-row')).count()).toBe(4);
+    expect(await e.page.locator(tid('evaluate')).textContent()).toContain('Re-evaluate');
+  });
+
   it('lists the experiments, marking those not built yet', async () => {
     await e.page.keyboard.press('Alt+5');
     const items = e.page.locator(tid('experiment-item'));

@@ -140,6 +140,9 @@ describe('engine handlers', () => {
     expect(detail.predictions).toHaveLength(1);
     expect(detail.predictions[0]).toMatchObject({ data, evaluated: true });
     expect(detail.predictions[0].cases.map((c) => c.id)).toEqual(['Demo_001', 'Demo_002']);
+    // The stored evaluation reads back equal to the one just computed; none outside the run.
+    expect(await host.handlers['runs:getEvaluation']({ runId: job.runId!, predictions: detail.predictions[0].dir })).toEqual(ev);
+    await expect(host.handlers['runs:getEvaluation']({ runId: job.runId!, predictions: detail.dir })).rejects.toThrow(/not a prediction folder/);
     // The training summary is kept; the evaluation is added (one function, shared with the CLI).
     const summary = JSON.parse(await readFile(join(detail.dir, 'summary.json'), 'utf8')) as Record<string, unknown>;
     expect(summary).toMatchObject({ status: 'completed', steps: 2, evaluation: { n: 2, predictions: detail.predictions[0].dir } });

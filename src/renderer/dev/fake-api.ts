@@ -201,6 +201,8 @@ export function createFakeApi(opts: { scenario?: string } = {}): FrugalApi {
     { id: 'continual-dhp', title: 'Continual learning with plastic weights', description: 'Split-MNIST with differentiable Hebbian plasticity vs EWC.', built: false, datasets: ['mnist'], configSchema: {}, presets: {} },
   ];
 
+  const storedEvaluations = new Map<string, Evaluation>();
+
   const handlers: Handlers = {
     'app:info': () => ({
       app: { name: 'frugal-studio', version: '0.1.0' },
@@ -312,8 +314,10 @@ export function createFakeApi(opts: { scenario?: string } = {}): FrugalApi {
       });
       const mean = Object.fromEntries(['WT', 'TC', 'ET'].map((r) => [r, { dice: cases.reduce((a, c) => a + c.regions[r].dice, 0) / cases.length, hd95: cases.reduce((a, c) => a + c.regions[r].hd95, 0) / cases.length }]));
       const ev: Evaluation = { predictions: p.dir, data: p.data, cases, summary: { n: cases.length, mean }, skipped: [] };
+      storedEvaluations.set(p.dir, ev);
       return ev;
     },
+    'runs:getEvaluation': ({ predictions }) => storedEvaluations.get(predictions) ?? null,
     'engine:status': () => status,
     'engine:restart': async () => {
       await sleep(300);

@@ -132,6 +132,19 @@ export class RunsState {
     }
   }
 
+  /** Shows the stored evaluation of the selected prediction folder, if it has one (no recomputing). */
+  async showStored(): Promise<void> {
+    const runId = this.selectedId;
+    const dir = this.predictionDir;
+    if (!runId || !dir) return;
+    try {
+      const ev = await this.api.invoke('runs:getEvaluation', { runId, predictions: dir });
+      if (this.selectedId === runId && this.predictionDir === dir) this.evaluation = ev;
+    } catch (e) {
+      if (this.selectedId === runId) this.evaluateError = errorMessage(e);
+    }
+  }
+
   setSort(key: SortKey): void {
     this.sort = this.sort.key === key ? { key, worstFirst: !this.sort.worstFirst } : { key, worstFirst: true };
   }

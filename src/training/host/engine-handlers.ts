@@ -14,7 +14,7 @@ import type { AppInfo, EngineHandlers, EngineStatus, EventChannel, ExperimentInf
 import { memorySnapshot } from '../backend/memory';
 import type { BackendReport } from '../backend/select';
 import { writeDemoBrats } from '../data/brats/demo';
-import { evaluateBrats } from '../experiments/brats/evaluate';
+import { evaluateBrats, readStoredEvaluation } from '../experiments/brats/evaluate';
 import { recordEvaluation } from '../experiments/brats/evaluation-summary';
 import { predictBrats } from '../experiments/brats/predict';
 import { configJsonSchema, resolveConfig } from '../experiments/config';
@@ -179,6 +179,11 @@ export function createEngineHost(opts: EngineHostOptions): EngineHost {
       return job.info;
     },
 
+    'runs:getEvaluation': async ({ runId, predictions }) => {
+      const run = await openRun(runsRoot, runId);
+      const ev = await readStoredEvaluation(run.dir, predictions);
+      return ev && { predictions: ev.predictions, data: ev.data, cases: ev.cases, summary: { ...ev.summary }, skipped: ev.skipped };
+    },
     'runs:evaluate': async ({ runId, predictions }) => {
       const run = await openRun(runsRoot, runId);
       const job = await jobs.start({

@@ -4,7 +4,7 @@
  * per-case table as CSV and JSON beside the predictions. The run's summary.json gains the means.
  */
 import { readdir, readFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { join, relative, resolve, isAbsolute } from 'node:path';
 import type { EngineEventInput } from '../../../shared/events';
 import { discoverBratsCases } from '../../data/brats/discover';
 import { readNifti } from '../../data/nifti';
@@ -75,4 +75,26 @@ export async function* evaluateBrats(opts: { runDir: string; predictions?: strin
   await writeFileAtomic(join(predictions, 'evaluation.csv'), toCsv(rows), { overwrite: true });
   await writeJsonAtomic(join(predictions, 'evaluation.json'), { predictions, data, summary, cases: rows, skipped }, { overwrite: true });
   return { predictions, data, cases: rows, summary, skipped };
+}
+
+/**
+ * The evaluation stored beside a run's predictions (evaluation.json), or null when that folder
+ * has not been evaluated. `predictions` must be one of the run's prediction folders.
+ */
+export async function readStoredEvaluation(runDir: string, predictions: string): Promise<EvaluationResult | null> {
+  const root = join(runDir, 'predictions');
+  const dir = resolve(root, predictions);
+  const rel = relative(root, dir);
+  if (rel === '' || rel.startsWith('..') || isAbsolute(rel)) throw new Error(`${predictions} is not a prediction folder of run ${runDir}`);
+  let text: string;
+  try {
+    text = await readFile(join(dir, 'evaluation.json'), 'utf8');
+  } catch {
+    return null;
+  }
+  try {
+    return JSON.parse(text) as EvaluationResult;
+  } catch (e) {
+    throw new Error(`${join(dir, 'evaluation.json')} is not valid JSON: ${(e as Error).message}`);
+  }
 }
