@@ -4,7 +4,7 @@
 import { describe, expect, it, vi } from 'vitest';
 import type { IpcMainInvokeEvent } from 'electron';
 import { registerIpc, sendEvent, type EngineInvoker, type IpcMainLike } from '../../src/main/ipc';
-import { DOOR_CHANNELS, ENGINE_CHANNELS, INVOKE_CHANNELS, type DoorChannel, type DoorHandlers } from '../../src/shared/api';
+import { DOOR_CHANNELS, ENGINE_CHANNELS, INVOKE_CHANNELS, type DoorChannel, type DoorHandlers, type InvokeChannel, type RequestOf } from '../../src/shared/api';
 
 type Handler = (event: IpcMainInvokeEvent, ...args: unknown[]) => unknown;
 
@@ -31,8 +31,16 @@ function setup(opts: { allowSender?: (e: IpcMainInvokeEvent) => boolean } = {}) 
   return { handlers, registrations, engine, door: fakes, doorCalls, call, onEngineResult, unregister };
 }
 
-// A valid request per channel (the fewest fields each schema needs).
-const VALID: Record<string, unknown> = {
+// A valid request per channel (the fewest fields each schema needs). Typed over every invoke
+// channel, so a channel added to the contract without an entry here fails the type check.
+const VALID: { [K in InvokeChannel]: RequestOf<K> } = {
+  'app:info': {},
+  'experiments:list': {},
+  'runs:list': {},
+  'engine:status': {},
+  'engine:restart': {},
+  'dialog:openFolder': {},
+  'runs:getEvaluation': { runId: 'r1', predictions: '/runs/r1/predictions/p' },
   'experiments:estimateMemory': { experiment: 'brats', config: {} },
   'datasets:scan': { root: '/data/brats' },
   'datasets:createDemo': { out: '/data/demo' },
@@ -44,7 +52,7 @@ const VALID: Record<string, unknown> = {
   'runs:predict': { runId: 'r1', data: '/data/brats' },
   'runs:evaluate': { runId: 'r1' },
 };
-const valid = (c: string) => VALID[c] ?? {};
+const valid = (c: InvokeChannel) => VALID[c];
 
 describe('ipc router', () => {
   it('registers every invoke channel exactly once, and nothing else', () => {
