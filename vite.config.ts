@@ -5,6 +5,7 @@
 import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vite';
 import { svelte } from '@sveltejs/vite-plugin-svelte';
+import { contentSecurityPolicy } from './src/shared/csp';
 
 const here = (p: string): string => fileURLToPath(new URL(p, import.meta.url));
 
@@ -12,7 +13,16 @@ export default defineConfig({
   root: here('./src/renderer'),
   base: './',
   // svelte.config.js sits at the repository root, not in the Vite root.
-  plugins: [svelte({ configFile: here('./svelte.config.js') })],
+  plugins: [
+    svelte({ configFile: here('./svelte.config.js') }),
+    // The built page carries its security policy itself (both doors serve this file).
+    {
+      name: 'frugal-csp',
+      apply: 'build',
+      transformIndexHtml: (html: string) =>
+        html.replace('<head>', `<head>\n    <meta http-equiv="Content-Security-Policy" content="${contentSecurityPolicy()}" />`),
+    },
+  ],
   build: {
     outDir: here('./dist/renderer'),
     emptyOutDir: true,

@@ -14,7 +14,7 @@
  */
 import { realpath, stat } from 'node:fs/promises';
 import { basename, isAbsolute, relative, resolve, sep } from 'node:path';
-import { FILE_SCHEME } from './csp';
+import { FILE_SCHEME } from '../shared/csp';
 
 const HOST = 'f';
 

@@ -6,7 +6,7 @@
  */
 import { pathToFileURL } from 'node:url';
 import type { Protocol } from 'electron';
-import { FILE_SCHEME } from './csp';
+import { FILE_SCHEME } from '../shared/csp';
 import { type AllowedRoots, pathFromFileUrl } from './file-access';
 
 /** For protocol.registerSchemesAsPrivileged, before app 'ready'. */

@@ -6,7 +6,7 @@
  */
 import { app, BrowserWindow, dialog, ipcMain, Menu, net, protocol, session, shell, utilityProcess, type WebContents } from 'electron';
 import { existsSync } from 'node:fs';
-import { contentSecurityPolicy, withCsp } from './csp';
+import { contentSecurityPolicy, withCsp } from '../shared/csp';
 import { createDoorHandlers, rootsFromEngineResult } from './door';
 import { utilityEngineSpawner } from './engine';
 import { AllowedRoots } from './file-access';

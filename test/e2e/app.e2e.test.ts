@@ -203,7 +203,8 @@ describe('Frugal Studio in a browser (frugal serve)', () => {
     await e.shot('11-experiments');
   });
 
-  it('raised no page errors on the way', () => {
+  it('raised no page errors on the way (a blocked request under the page\'s CSP would be one)', async () => {
+    expect(await e.page.locator('meta[http-equiv="Content-Security-Policy"]').getAttribute('content')).toContain("default-src 'self'");
     expect(e.errors).toEqual([]);
   });
 });

@@ -1,6 +1,6 @@
 // The renderer's Content-Security-Policy: the directives the app relies on, and the header merge.
 import { describe, expect, it } from 'vitest';
-import { contentSecurityPolicy, withCsp } from '../../src/main/csp';
+import { contentSecurityPolicy, withCsp } from '../../src/shared/csp';
 
 const directives = (policy: string) => new Map(policy.split(';').map((d) => d.trim().split(/\s+/)).map(([k, ...v]) => [k, v]));
 

@@ -1,6 +1,9 @@
 /**
- * The renderer's Content-Security-Policy, added to every response by
- * session.webRequest.onHeadersReceived (index.ts). Pure, so a test reads it without Electron.
+ * The renderer's Content-Security-Policy, one definition for both doors: the renderer build
+ * writes it into index.html as a <meta> tag (vite.config.ts), so it holds in the desktop window
+ * (file://) and in a browser tab served by `frugal serve`; Electron main also sends it as a
+ * response header (session.webRequest.onHeadersReceived). Pure, so tests read it directly.
+ *   connect-src 'self': the browser tab's WebSocket to its own server (CSP3 'self' covers ws:).
  *   style-src 'unsafe-inline': Svelte transitions write inline styles.
  *   connect-src frugal-file:: NiiVue fetches volumes through the app's file protocol.
  *   worker-src blob:: NiiVue decompresses in workers made from blobs.
@@ -11,8 +14,10 @@ export const FILE_SCHEME = 'frugal-file';
 export function contentSecurityPolicy(opts: { devServerUrl?: string } = {}): string {
   const connect = ["'self'", `${FILE_SCHEME}:`];
   if (opts.devServerUrl) {
-    const u = new URL(opts.devServerUrl);
-    connect.push(u.origin, `${u.protocol === 'https:' ? 'wss' : 'ws'}://${u.host}`);
+    // (no URL global here: src/shared compiles without DOM or Node types)
+    const m = /^(https?):\/\/([^/?#]+)/.exec(opts.devServerUrl);
+    if (!m) throw new Error(`contentSecurityPolicy: dev server URL ${opts.devServerUrl} is not http(s)://host`);
+    connect.push(`${m[1]}://${m[2]}`, `${m[1] === 'https' ? 'wss' : 'ws'}://${m[2]}`);
   }
   return [
     "default-src 'self'",
