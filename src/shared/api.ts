@@ -23,6 +23,20 @@ export const BackendInfo = z.object({
   versions: z.record(z.string(), z.string()),
   threads: z.number().nullable(),
   forcedBy: z.string().optional(),
+  /** The WebGPU adapter Dawn offered, chosen or not (engine: backend/webgpu.ts GpuAdapterReport). */
+  adapter: z
+    .object({
+      name: z.string().describe('in words: "google swiftshader (SwiftShader driver 5.0.0), Vulkan"'),
+      vendor: z.string(),
+      architecture: z.string(),
+      device: z.string(),
+      description: z.string(),
+      api: z.enum(['Metal', 'Direct3D 12', 'Vulkan']),
+      software: z.boolean().describe('a CPU emulation (SwiftShader, llvmpipe, WARP): never chosen unless forced'),
+      softwareReason: z.string().optional(),
+      limits: z.object({ maxBufferSize: z.number(), maxStorageBufferBindingSize: z.number(), maxComputeWorkgroupStorageSize: z.number(), maxComputeInvocationsPerWorkgroup: z.number() }),
+    })
+    .optional(),
 });
 export type BackendInfo = z.infer<typeof BackendInfo>;
 

@@ -24,12 +24,13 @@ export interface E2E {
   close(): Promise<void>;
 }
 
-export async function startE2E(): Promise<E2E> {
+/** `backend`: what the engine is told (FRUGAL_BACKEND); default 'cpu', 'auto' lets it choose. */
+export async function startE2E(opts: { backend?: string } = {}): Promise<E2E> {
   if (!existsSync(CHROMIUM)) throw new Error(`end-to-end tests need Debian's Chromium at ${CHROMIUM} (apt-get install chromium; .ci/run does this)`);
   if (!existsSync(join(ROOT, 'dist/renderer/index.html'))) throw new Error('end-to-end tests need the built renderer: run `npm run build:renderer` first (npm test does)');
   mkdirSync(SHOTS, { recursive: true });
   const dir = await mkdtemp(join(tmpdir(), 'frugal-e2e-'));
-  const server = await startServer({ port: 0, runsRoot: join(dir, 'runs'), backend: 'cpu', log: () => undefined });
+  const server = await startServer({ port: 0, runsRoot: join(dir, 'runs'), backend: opts.backend ?? 'cpu', log: () => undefined });
   const browser = await chromium.launch({
     executablePath: CHROMIUM,
     args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'],

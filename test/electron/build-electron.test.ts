@@ -11,6 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildElectron, type BuildResult } from '../../scripts/build-electron';
 import { EngineSupervisor } from '../../src/training/host/supervisor';
 import { nodeEngineSpawner } from '../../src/training/host/node-spawner';
+import { startWebGpu } from '../webgpu';
 
 const ROOT = resolve(__dirname, '..', '..');
 let out: string;
@@ -79,6 +80,26 @@ describe('build-electron', () => {
       expect(info.door).toBe('electron');
       // The engine found the app's package.json from the bundle's own location (import.meta.url).
       expect(info.app.version).toBe(JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')).version);
+    } finally {
+      await sup.shutdown();
+    }
+  }, 90_000);
+
+  it('the bundled engine brings up webgpu through Dawn when forced (the utility process runs this same file)', async (ctx) => {
+    const gpu = await startWebGpu(); // points this process's env (inherited by the engine) at SwiftShader
+    if (!gpu.ok) return ctx.skip(gpu.why);
+    const lines: string[] = [];
+    const sup = new EngineSupervisor({ spawn: nodeEngineSpawner({ entry: join(out, 'engine.cjs'), log: (l) => lines.push(l) }), door: 'electron', runsRoot: join(out, 'runs-webgpu'), backend: 'webgpu', startTimeoutMs: 60_000 });
+    try {
+      const status = await sup.start().catch((e: Error) => {
+        throw new Error(`${e.message}\n${lines.join('\n')}`);
+      });
+      expect(status.backend).toBe('webgpu');
+      const info = await sup.invoke('app:info', {});
+      expect(info.backend.adapter?.name).toBe(gpu.report.adapter?.name);
+      expect(info.backend.candidates.find((c) => c.name === 'webgpu')?.status).toBe('chosen');
+      const engine = await sup.engineStatus();
+      expect(engine.memory?.gpuBytes).toBeGreaterThanOrEqual(0);
     } finally {
       await sup.shutdown();
     }

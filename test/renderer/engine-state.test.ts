@@ -77,6 +77,8 @@ describe('EngineState', () => {
     expect(computeOf('cpu', 'CPU')).toBe('CPU');
     expect(computeOf('wasm', null)).toBe('CPU');
     expect(computeOf('webgpu', null)).toBe('GPU');
+    expect(computeOf('webgpu', 'GPU (WebGPU on apple metal-3 (Apple M2), Metal)')).toBe('GPU');
+    expect(computeOf('webgpu', 'CPU emulating a GPU (WebGPU on google swiftshader (SwiftShader driver 5.0.0), Vulkan)')).toBe('CPU');
     expect(computeOf('tensorflow', 'CPU (libtensorflow, 8 threads)')).toBe('CPU');
     expect(computeOf(null, null)).toBeNull();
   });

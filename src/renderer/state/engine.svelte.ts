@@ -17,7 +17,8 @@ export type Compute = 'GPU' | 'CPU';
 /** GPU or CPU from a tfjs backend name and its device description. */
 export function computeOf(backend: string | null | undefined, device: string | null | undefined): Compute | null {
   if (!backend && !device) return null;
-  if (backend === 'webgpu' || backend === 'webgl') return 'GPU';
+  // webgpu on a software adapter (forced, for tests) says "CPU emulating a GPU ...".
+  if (backend === 'webgpu' || backend === 'webgl') return /^CPU\b/.test(device ?? '') ? 'CPU' : 'GPU';
   if (backend === 'cpu' || backend === 'wasm') return 'CPU';
   return /gpu|cuda|metal|vulkan/i.test(device ?? '') && !/\bno gpu\b|cpu only/i.test(device ?? '') ? 'GPU' : 'CPU';
 }

@@ -184,6 +184,10 @@ export async function runDoctor(opts: { backend?: BackendReport; select?: Select
     if (gpu && gpu.status !== 'chosen' && gpu.status !== 'unavailable') warnings.push(`GPU not used: tensorflow-gpu ${gpu.status}: ${gpu.reason}`);
     if (backend.chosen === 'cpu') warnings.push('running on the pure-JavaScript cpu backend: fine for demos and tests, ~100 s per training step on a 128³ BraTS patch (ENVIRONMENT.md §9)');
     if (/no usable GPU/.test(backend.device)) warnings.push(`tfjs-node-gpu runs on the CPU: ${backend.device}`);
+    const webgpu = backend.candidates.find((c) => c.name === 'webgpu');
+    if (webgpu?.status === 'failed') warnings.push(`GPU not used: webgpu failed: ${webgpu.reason}`);
+    if (backend.adapter?.software && backend.chosen === 'webgpu') warnings.push(`webgpu runs on a software adapter (${backend.adapter.description || backend.adapter.architecture}): a CPU emulation, slower than the cpu backend; use it only for tests`);
+    else if (backend.adapter?.software) warnings.push(`the only WebGPU adapter is a software one (${backend.adapter.description || backend.adapter.architecture}): no GPU driver is reachable through ${backend.adapter.api}`);
   }
   const sanity = await conv3dSanityCheck(opts.conv3d);
   if (!sanity.pass) warnings.push(`backend '${sanity.backend}' computes conv3d wrongly: ${sanity.detail}`);
@@ -223,7 +227,8 @@ export function formatDoctor(r: DoctorReport): string {
     `  ram: ${(r.memory.freeBytes / GB).toFixed(1)} GB free of ${(r.memory.totalBytes / GB).toFixed(1)} GB; ` +
       `process rss ${(r.memory.process.rss / MB).toFixed(0)} MB, heap ${(r.memory.process.heapUsed / MB).toFixed(0)} MB, ` +
       `tensors ${r.memory.process.tensors} (${(r.memory.process.bytes / MB).toFixed(1)} MB)` +
-      (r.memory.process.gpuBytes !== undefined ? `, GPU ${(r.memory.process.gpuBytes / MB).toFixed(1)} MB` : ''),
+      (r.memory.process.gpuBytes !== undefined ? `, GPU ${(r.memory.process.gpuBytes / MB).toFixed(1)} MB in tensors` : '') +
+      (r.memory.process.gpuAllocatedBytes !== undefined ? ` (${(r.memory.process.gpuAllocatedBytes / MB).toFixed(1)} MB allocated)` : ''),
     `  threads: ${r.threads ?? 'managed by the backend'}`,
     `  TF_FORCE_GPU_ALLOW_GROWTH=${r.env.TF_FORCE_GPU_ALLOW_GROWTH ?? '(unset)'}  FRUGAL_BACKEND=${r.env.FRUGAL_BACKEND ?? '(unset)'}`,
     `  runs: ${r.runsRoot}`,

@@ -20,14 +20,16 @@ export interface MemorySnapshot {
   rss: number; // process resident set size, bytes
   heapUsed: number; // V8 heap in use, bytes
   external: number; // memory of ArrayBuffers etc. outside the V8 heap (the cpu backend's tensors live here)
-  gpuBytes?: number; // webgl: bytes in GPU textures (tf.memory().numBytesInGPU), when the backend reports it
+  gpuBytes?: number; // webgpu/webgl: bytes of live tensors on the GPU (tf.memory().numBytesInGPU), when the backend reports it
+  gpuAllocatedBytes?: number; // webgpu: GPU buffers held, including tfjs's free-buffer pool (numBytesAllocatedInGPU)
 }
 
 export function memorySnapshot(): MemorySnapshot {
-  const m = tf.memory() as tf.MemoryInfo & { numBytesInGPU?: number };
+  const m = tf.memory() as tf.MemoryInfo & { numBytesInGPU?: number; numBytesAllocatedInGPU?: number };
   const p = process.memoryUsage();
   const snap: MemorySnapshot = { tensors: m.numTensors, bytes: m.numBytes, rss: p.rss, heapUsed: p.heapUsed, external: p.external };
   if (typeof m.numBytesInGPU === 'number') snap.gpuBytes = m.numBytesInGPU;
+  if (typeof m.numBytesAllocatedInGPU === 'number') snap.gpuAllocatedBytes = m.numBytesAllocatedInGPU;
   return snap;
 }
 

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { BackendSelectionError, probeCudaLibraries, selectBackend, type CudaProbe, type ModuleLoader } from './select';
+import { BackendSelectionError, formatBackendReport, probeCudaLibraries, selectBackend, type CudaProbe, type ModuleLoader } from './select';
 
 const GPU = '@tensorflow/tfjs-node-gpu';
 const NODE = '@tensorflow/tfjs-node';
@@ -14,10 +14,10 @@ const CUDA_MISSING: CudaProbe = {
 };
 const BINDING_ERROR = 'The Node.js native addon module (tfjs_binding.node) can not be found at path: /app/node_modules/@tensorflow/tfjs-node/lib/napi-v8/tfjs_binding.node';
 
-/** What a working native package does on import: register backend 'tensorflow' (here backed by the cpu class). */
-function registerFakeTensorflow(isUsingGpuDevice?: boolean, initError?: string) {
+/** What a working backend package does on import: register its backend (here backed by the cpu class). */
+function registerFakeTensorflow(isUsingGpuDevice?: boolean, initError?: string, name = 'tensorflow') {
   const cpuFactory = tf.findBackendFactory('cpu');
-  tf.registerBackend('tensorflow', () => {
+  tf.registerBackend(name, () => {
     if (initError) throw new Error(initError);
     const b = cpuFactory() as tf.KernelBackend & { isUsingGpuDevice?: boolean };
     if (isUsingGpuDevice !== undefined) b.isUsingGpuDevice = isUsingGpuDevice;
@@ -25,12 +25,34 @@ function registerFakeTensorflow(isUsingGpuDevice?: boolean, initError?: string) 
   });
 }
 
-type Fake = 'absent' | 'broken' | 'working' | 'gpu-device' | 'no-gpu-device' | 'registers-nothing' | 'init-fails';
+/** Dawn (the `webgpu` package) offering a given adapter, or none. */
+type DawnFake = 'dawn-no-adapter' | 'dawn-software' | 'dawn-llvmpipe' | 'dawn-gpu' | 'dawn-no-vulkan';
+type Fake = 'absent' | 'broken' | 'working' | 'gpu-device' | 'no-gpu-device' | 'registers-nothing' | 'init-fails' | 'registers-webgpu' | DawnFake;
+
+const LIMITS = { maxBufferSize: 2 ** 32, maxStorageBufferBindingSize: 2 ** 31, maxComputeWorkgroupStorageSize: 32768, maxComputeInvocationsPerWorkgroup: 1024 };
+const ADAPTERS: Record<Exclude<DawnFake, 'dawn-no-adapter' | 'dawn-no-vulkan'>, object> = {
+  'dawn-software': { info: { vendor: 'google', architecture: 'swiftshader', device: 'swiftshader-device-subzero-', description: 'SwiftShader driver 5.0.0', isFallbackAdapter: true }, limits: LIMITS },
+  'dawn-llvmpipe': { info: { vendor: 'mesa', architecture: '', device: 'llvmpipe (LLVM 15.0.6, 256 bits)', description: 'Mesa 22.3.6' }, limits: LIMITS },
+  'dawn-gpu': { info: { vendor: 'nvidia', architecture: 'ampere', device: '', description: 'NVIDIA GeForce RTX 3060', isFallbackAdapter: false }, limits: LIMITS },
+};
+/** A fake `webgpu` module; records the flags create() got. */
+function fakeDawn(kind: DawnFake, flags: string[][]) {
+  if (kind === 'dawn-no-vulkan') throw new Error('Couldn\'t load Vulkan: libvulkan.so.1: cannot open shared object file');
+  return {
+    globals: { GPUBufferUsage: { STORAGE: 128 } },
+    create(f: string[]) {
+      flags.push(f);
+      return { requestAdapter: async () => (kind === 'dawn-no-adapter' ? null : ADAPTERS[kind]) };
+    },
+  };
+}
 /** A loader simulating each package's state, recording which packages were imported. */
-function fakeLoader(pkgs: Record<string, Fake>): ModuleLoader & { loaded: string[] } {
+function fakeLoader(pkgs: Record<string, Fake>): ModuleLoader & { loaded: string[]; dawnFlags: string[][] } {
   const loaded: string[] = [];
+  const dawnFlags: string[][] = [];
   return {
     loaded,
+    dawnFlags,
     installedVersion: (pkg) => (pkgs[pkg] && pkgs[pkg] !== 'absent' ? '4.22.0' : null),
     async load(pkg) {
       loaded.push(pkg);
@@ -53,6 +75,11 @@ function fakeLoader(pkgs: Record<string, Fake>): ModuleLoader & { loaded: string
           break;
         case 'registers-nothing':
           break;
+        case 'registers-webgpu':
+          registerFakeTensorflow(undefined, undefined, 'webgpu');
+          break;
+        default:
+          return fakeDawn(pkgs[pkg] as DawnFake, dawnFlags);
       }
       return {};
     },
@@ -61,26 +88,30 @@ function fakeLoader(pkgs: Record<string, Fake>): ModuleLoader & { loaded: string
 
 afterEach(async () => {
   await tf.setBackend('cpu');
-  if (tf.findBackendFactory('tensorflow')) tf.removeBackend('tensorflow');
+  for (const b of ['tensorflow', 'webgpu']) if (tf.findBackendFactory(b)) tf.removeBackend(b);
+  delete (globalThis as { navigator?: unknown }).navigator;
 });
 
 const byName = (r: { candidates: { name: string; status: string; reason: string }[] }) => Object.fromEntries(r.candidates.map((c) => [c.name, c]));
 
-describe('selectBackend on this machine (no native packages)', () => {
+describe('selectBackend on this machine (no native packages, no GPU)', () => {
   it('chooses cpu and says why each better backend was not taken', async () => {
     const r = await selectBackend({ env: {}, cudaProbe: () => CUDA_OK });
     expect(r.chosen).toBe('cpu');
     expect(tf.getBackend()).toBe('cpu');
-    expect(r.candidates.map((c) => [c.name, c.status])).toEqual([
+    // webgpu: Dawn is installed here; with no Vulkan driver it finds no adapter, with the
+    // SwiftShader ICD (test/webgpu/) it finds a software one: never chosen automatically.
+    expect(r.candidates.map((c) => [c.name, c.name === 'webgpu' ? 'not chosen' : c.status])).toEqual([
       ['tensorflow-gpu', 'unavailable'],
-      ['webgpu', 'unavailable'],
+      ['webgpu', 'not chosen'],
       ['tensorflow', 'unavailable'],
       ['wasm', 'skipped'],
       ['cpu', 'chosen'],
     ]);
     const c = byName(r);
     expect(c['tensorflow-gpu'].reason).toMatch(/^not installed/);
-    expect(c.webgpu.reason).toMatch(/^not implemented yet/);
+    expect(c.webgpu.status).not.toBe('chosen');
+    expect(c.webgpu.reason).toMatch(/Dawn|software adapter/);
     expect(c.wasm.reason).toContain('Conv3D input gradient is wrong');
     expect(r.candidates[0].package).toBe(GPU);
     expect(r.threads).toBe(1);
@@ -188,6 +219,73 @@ describe('selectBackend with injected loaders', () => {
   });
 });
 
+describe('webgpu candidate (Dawn faked)', () => {
+  const WEBGPU = '@tensorflow/tfjs-backend-webgpu';
+
+  it('a real GPU adapter is chosen before tfjs-node, on the platform API, and described', async () => {
+    const loader = fakeLoader({ webgpu: 'dawn-gpu', [WEBGPU]: 'registers-webgpu', [NODE]: 'working' });
+    const r = await selectBackend({ env: {}, loader, platform: 'darwin', cudaProbe: () => CUDA_OK });
+    expect(r.chosen).toBe('webgpu');
+    expect(tf.getBackend()).toBe('webgpu');
+    expect(r.device).toBe('GPU (WebGPU on nvidia ampere (NVIDIA GeForce RTX 3060), Metal)');
+    expect(r.adapter).toEqual({ name: 'nvidia ampere (NVIDIA GeForce RTX 3060), Metal', vendor: 'nvidia', architecture: 'ampere', device: '', description: 'NVIDIA GeForce RTX 3060', api: 'Metal', software: false, limits: LIMITS });
+    expect(loader.dawnFlags).toEqual([['backend=metal']]);
+    expect(byName(r).webgpu.reason).toContain(`${WEBGPU} 4.22.0; adapter nvidia ampere`);
+    expect(byName(r).tensorflow.status).toBe('skipped');
+    expect(r.versions.webgpu).toBe('4.22.0');
+    // tfjs-backend-webgpu finds Dawn where it looks in a browser.
+    expect((globalThis as { navigator?: { gpu?: unknown } }).navigator?.gpu).toBeDefined();
+    expect(formatBackendReport(r)).toContain('webgpu adapter: nvidia ampere (NVIDIA GeForce RTX 3060), Metal; max buffer 4 GiB, max storage binding 2 GiB');
+  });
+
+  it('a software adapter is skipped with the reason, tfjs-backend-webgpu never imported, cpu taken', async () => {
+    const loader = fakeLoader({ webgpu: 'dawn-software', [WEBGPU]: 'registers-webgpu' });
+    const r = await selectBackend({ env: {}, loader, platform: 'linux', cudaProbe: () => CUDA_OK });
+    expect(r.chosen).toBe('cpu');
+    expect(byName(r).webgpu.status).toBe('skipped');
+    expect(byName(r).webgpu.reason).toBe(
+      'google swiftshader (SwiftShader driver 5.0.0), Vulkan is a software adapter (the adapter reports isFallbackAdapter): it emulates a GPU on the CPU and trains ~25× slower than the cpu backend; FRUGAL_BACKEND=webgpu forces it (tests do)',
+    );
+    expect(r.adapter?.software).toBe(true);
+    expect(loader.loaded).not.toContain(WEBGPU);
+    expect(tf.findBackendFactory('webgpu')).toBeFalsy();
+  });
+
+  it('recognises Mesa llvmpipe by name when the adapter does not flag itself', async () => {
+    const r = await selectBackend({ env: {}, loader: fakeLoader({ webgpu: 'dawn-llvmpipe' }), platform: 'linux', cudaProbe: () => CUDA_OK });
+    expect(r.adapter).toMatchObject({ software: true, softwareReason: '"llvmpipe" is a software renderer' });
+    expect(r.chosen).toBe('cpu');
+  });
+
+  it('forced, a software adapter is taken and the device says it is a CPU emulation', async () => {
+    const r = await selectBackend({ env: { FRUGAL_BACKEND: 'webgpu' }, loader: fakeLoader({ webgpu: 'dawn-software', [WEBGPU]: 'registers-webgpu' }), platform: 'win32' });
+    expect(r.chosen).toBe('webgpu');
+    expect(r.device).toBe('CPU emulating a GPU (WebGPU on google swiftshader (SwiftShader driver 5.0.0), Direct3D 12)');
+    expect(byName(r).webgpu.reason).toContain('software, forced');
+  });
+
+  it('says what to install when Dawn cannot load Vulkan, when no adapter exists, and when Dawn is absent', async () => {
+    const noVulkan = await selectBackend({ env: {}, loader: fakeLoader({ webgpu: 'dawn-no-vulkan' }), platform: 'linux', cudaProbe: () => CUDA_OK });
+    expect(byName(noVulkan).webgpu).toMatchObject({ status: 'failed' });
+    expect(byName(noVulkan).webgpu.reason).toContain('apt install libvulkan1');
+    const none = await selectBackend({ env: {}, loader: fakeLoader({ webgpu: 'dawn-no-adapter' }), platform: 'linux', cudaProbe: () => CUDA_OK });
+    expect(byName(none).webgpu).toMatchObject({ status: 'unavailable' });
+    expect(byName(none).webgpu.reason).toContain('vulkaninfo --summary');
+    expect(none.adapter).toBeUndefined();
+    const absent = await selectBackend({ env: {}, loader: fakeLoader({}), platform: 'linux', cudaProbe: () => CUDA_OK });
+    expect(byName(absent).webgpu).toMatchObject({ status: 'unavailable' });
+    expect(byName(absent).webgpu.reason).toMatch(/^Dawn not installed \(webgpu is an optional dependency/);
+  });
+
+  it('is not tried once tfjs-node-gpu is chosen', async () => {
+    const loader = fakeLoader({ [GPU]: 'gpu-device', webgpu: 'dawn-gpu', [WEBGPU]: 'registers-webgpu' });
+    const r = await selectBackend({ env: {}, loader, cudaProbe: () => CUDA_OK });
+    expect(r.device).toBe('NVIDIA GPU (CUDA, libtensorflow)');
+    expect(byName(r).webgpu).toMatchObject({ status: 'skipped', reason: 'not tried: tensorflow-gpu was chosen first' });
+    expect(loader.loaded).toEqual([GPU]);
+  });
+});
+
 describe('forced backends (FRUGAL_BACKEND / prefer)', () => {
   it('forced cpu skips every other candidate without importing anything', async () => {
     const loader = fakeLoader({ [GPU]: 'gpu-device', [NODE]: 'working' });
@@ -214,7 +312,9 @@ describe('forced backends (FRUGAL_BACKEND / prefer)', () => {
     expect(err.report.candidates.find((c: { name: string }) => c.name === 'cpu').status).toBe('skipped');
     expect(tf.getBackend()).toBe('cpu'); // unchanged
     await expect(selectBackend({ env: { FRUGAL_BACKEND: 'wasm' } })).rejects.toThrow(/backend 'wasm' cannot be used[\s\S]*wasm: not installed/);
-    await expect(selectBackend({ env: { FRUGAL_BACKEND: 'webgpu' } })).rejects.toThrow(/webgpu: not implemented yet/);
+    await expect(selectBackend({ env: { FRUGAL_BACKEND: 'webgpu' }, loader: fakeLoader({ webgpu: 'dawn-no-adapter' }) })).rejects.toThrow(
+      /backend 'webgpu' cannot be used[\s\S]*webgpu: Dawn found no Vulkan adapter/,
+    );
   });
 
   it('rejects unknown values, listing the valid ones; auto and empty mean automatic', async () => {

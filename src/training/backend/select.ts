@@ -1,7 +1,8 @@
 /**
  * Picks the tfjs backend at start and says why (DESIGN.md "Backends", ENVIRONMENT.md §1, §2,
- * §9, PRODUCT.md D). Order: @tensorflow/tfjs-node-gpu (NVIDIA, CUDA 11.2 + cuDNN 8.1), webgpu
- * (extension point, not implemented yet), @tensorflow/tfjs-node (libtensorflow on the CPU),
+ * §9, §10, PRODUCT.md D). Order: @tensorflow/tfjs-node-gpu (NVIDIA, CUDA 11.2 + cuDNN 8.1), webgpu
+ * (Dawn: Metal, Direct3D 12 or Vulkan; real GPUs only unless forced, webgpu.ts),
+ * @tensorflow/tfjs-node (libtensorflow on the CPU),
  * wasm (only for matMul-heavy models or when forced: its Conv3D input gradient is wrong), cpu.
  *
  * The native packages are optional dependencies: npm silently drops them when their install
@@ -19,6 +20,8 @@ import { arch, platform as osPlatform } from 'node:os';
 import { posix, win32 } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { installedPackageVersion } from '../runs/paths';
+import { exposeWebGpu, probeWebGpu, type GpuAdapterReport } from './webgpu';
+import { applyWebGpuWorkarounds } from './webgpu-kernels';
 
 /** Names tfjs registers backends under (what tf.getBackend() returns). */
 export type BackendName = 'tensorflow' | 'webgpu' | 'wasm' | 'cpu';
@@ -47,6 +50,8 @@ export interface BackendReport {
   threads: number | null;
   /** What forced the choice, e.g. "FRUGAL_BACKEND=cpu"; absent in automatic mode. */
   forcedBy?: string;
+  /** The WebGPU adapter Dawn offered, whether or not it was chosen (absent when none was found or not probed). */
+  adapter?: GpuAdapterReport;
 }
 
 /** How packages are imported. `installedVersion` answers without importing (no side effects). */
@@ -91,6 +96,7 @@ export class BackendSelectionError extends Error {
 export const PACKAGES = {
   'tensorflow-gpu': '@tensorflow/tfjs-node-gpu',
   webgpu: '@tensorflow/tfjs-backend-webgpu',
+  dawn: 'webgpu',
   tensorflow: '@tensorflow/tfjs-node',
   wasm: '@tensorflow/tfjs-backend-wasm',
 } as const;
@@ -253,6 +259,8 @@ export interface SelectContext {
   forced: Forced | null;
   cudaProbe: () => CudaProbe | Promise<CudaProbe>;
   versions: Record<string, string>;
+  /** Set by the webgpu candidate when Dawn offers an adapter. */
+  adapter?: GpuAdapterReport;
 }
 
 /** A candidate made its backend available (registered with tfjs); selectBackend then activates it. */
@@ -261,8 +269,8 @@ export type PreparedBackend =
   | { ok: false; status: Exclude<CandidateStatus, 'chosen'>; reason: string };
 
 /**
- * One backend candidate. To add one (the WebGPU issue): fill in `prepare` so it registers the
- * backend (and refuses software adapters unless forced), and give `device`/`threads`.
+ * One backend candidate: `prepare` makes its backend registered (or says why not), `device` and
+ * `threads` describe it once active.
  */
 export interface BackendCandidate {
   name: CandidateName;
@@ -349,19 +357,42 @@ const tensorflowGpu: BackendCandidate = {
 };
 
 /**
- * Extension point: WebGPU through the `webgpu` npm package (Dawn as a Node addon) driving
- * @tensorflow/tfjs-backend-webgpu (ENVIRONMENT.md §10). A later issue implements `prepare`:
- * install `globalThis.navigator.gpu`, request an adapter, refuse software adapters
- * (SwiftShader, lavapipe) unless forced, import the backend, report vendor/architecture.
+ * WebGPU through Dawn (webgpu.ts). The adapter is probed before tfjs-backend-webgpu is imported,
+ * so a refused adapter leaves no 'webgpu' backend registered. Software adapters are refused
+ * unless forced: on this kind of machine they are ~25× slower than the cpu backend.
  */
 const webgpu: BackendCandidate = {
   name: 'webgpu',
   backend: 'webgpu',
   package: PACKAGES.webgpu,
-  async prepare() {
-    return { ok: false, status: 'unavailable', reason: 'not implemented yet (WebGPU via Dawn is planned; see DESIGN.md Backends)' };
+  async prepare(ctx) {
+    const dawnVersion = ctx.loader.installedVersion?.(PACKAGES.dawn);
+    if (dawnVersion === null) return { ok: false, status: 'unavailable', reason: `Dawn not installed (${PACKAGES.dawn} is an optional dependency; npm drops it silently when it cannot be installed)` };
+    if (dawnVersion) ctx.versions[PACKAGES.dawn] = dawnVersion;
+    const probe = await probeWebGpu(() => ctx.loader.load(PACKAGES.dawn), ctx.platform);
+    if (!probe.ok) return probe;
+    ctx.adapter = probe.adapter;
+    const name = probe.adapter.name;
+    if (probe.adapter.software && ctx.forced !== 'webgpu') {
+      return {
+        ok: false,
+        status: 'skipped',
+        reason: `${name} is a software adapter (${probe.adapter.softwareReason}): it emulates a GPU on the CPU and trains ~25× slower than the cpu backend; FRUGAL_BACKEND=webgpu forces it (tests do)`,
+      };
+    }
+    exposeWebGpu(probe.gpu, probe.globals);
+    const r = await importBackendPackage(ctx, PACKAGES.webgpu, 'webgpu');
+    if (r.ok) {
+      const fixes = applyWebGpuWorkarounds();
+      r.note += `; adapter ${name}${probe.adapter.software ? ' — software, forced' : ''}${fixes.length ? `; kernel workarounds: ${fixes.join(', ')}` : ''}`;
+    } else r.reason += `; adapter ${name}`;
+    return r;
   },
-  device: () => 'GPU (WebGPU)',
+  device(ctx) {
+    const a = ctx.adapter;
+    if (!a) return 'GPU (WebGPU)';
+    return a.software ? `CPU emulating a GPU (WebGPU on ${a.name})` : `GPU (WebGPU on ${a.name})`;
+  },
   threads: () => null,
 };
 
@@ -505,6 +536,7 @@ export async function selectBackend(opts: SelectOptions = {}): Promise<BackendRe
     versions,
     threads: chosen?.threads ?? null,
     ...(forced && source ? { forcedBy: source } : {}),
+    ...(ctx.adapter ? { adapter: ctx.adapter } : {}),
   };
   if (chosen?.c.backend === 'cpu') swallowCpuBanner();
   if (!chosen) {
@@ -542,5 +574,13 @@ function swallowCpuBanner(): void {
 export function formatBackendReport(r: BackendReport): string {
   const lines = [`backend: ${r.chosen} — ${r.device}${r.forcedBy ? ` (forced by ${r.forcedBy})` : ''}`];
   for (const c of r.candidates) lines.push(`  ${c.status.padEnd(11)} ${c.name.padEnd(14)} ${c.reason}`);
+  if (r.adapter) {
+    const l = r.adapter.limits;
+    lines.push(`  webgpu adapter: ${r.adapter.name}${r.adapter.software ? ' [software]' : ''}; max buffer ${formatGiB(l.maxBufferSize)}, max storage binding ${formatGiB(l.maxStorageBufferBindingSize)}, workgroup storage ${l.maxComputeWorkgroupStorageSize} B, ${l.maxComputeInvocationsPerWorkgroup} invocations/workgroup`);
+  }
   return lines.join('\n');
+}
+
+function formatGiB(bytes: number): string {
+  return bytes >= 2 ** 30 ? `${(bytes / 2 ** 30).toFixed(bytes % 2 ** 30 ? 1 : 0)} GiB` : `${Math.round(bytes / 2 ** 20)} MiB`;
 }
