@@ -38,11 +38,17 @@ export type WebGpuAvailability = { ok: true; report: BackendReport } | { ok: fal
 /**
  * Force the webgpu backend (software adapters allowed), then switch back to cpu so each test
  * picks its backend explicitly. `why` explains a missing adapter in one line for ctx.skip.
+ *
+ * Also turns off WEBGPU_CPU_FORWARD: tfjs-backend-webgpu otherwise runs ops on small tensors
+ * (< 1000 elements) whose data is still on the host with its cpu kernels, so tests at tiny
+ * shapes would check the cpu kernels twice and none of the GPU ones (it hid the rank-5 binary-op
+ * bug that webgpu-kernels.ts works around).
  */
 export async function startWebGpu(): Promise<WebGpuAvailability> {
   const icd = useSoftwareAdapter();
   try {
     const report = await selectBackend({ prefer: 'webgpu' });
+    tf.env().set('WEBGPU_CPU_FORWARD', false);
     await tf.setBackend('cpu');
     return { ok: true, report };
   } catch (e) {

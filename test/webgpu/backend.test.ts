@@ -7,6 +7,8 @@ import * as tf from '@tensorflow/tfjs';
 import { describe, expect, it } from 'vitest';
 import { formatDoctor, runDoctor } from '../../src/training/backend/doctor';
 import { formatBackendReport, selectBackend } from '../../src/training/backend/select';
+import { throwOnDeviceErrors } from '../../src/training/backend/webgpu';
+import { applyWebGpuWorkarounds, removeWebGpuWorkarounds } from '../../src/training/backend/webgpu-kernels';
 import { startWebGpu, useSoftwareAdapter } from '../webgpu';
 
 useSoftwareAdapter();
@@ -56,6 +58,28 @@ describe('webgpu selection on a software adapter', () => {
     const text = formatDoctor(r);
     expect(text).toContain("sanity check (conv3d + gradients on 'webgpu'): PASS");
     expect(text).toMatch(/webgpu adapter: .*Vulkan \[software\]/);
+    await tf.setBackend('cpu');
+  });
+
+  it('a kernel that fails to compile on the GPU becomes an error instead of silently wrong numbers', async (ctx) => {
+    const gpu = await startWebGpu();
+    if (!gpu.ok) return ctx.skip(gpu.why);
+    await tf.setBackend('webgpu');
+    removeWebGpuWorkarounds(); // tfjs-webgpu's own rank-5 PadV2 does not compile
+    try {
+      const y = tf.pad(tf.ones([2, 3, 2, 4, 6]), [[0, 0], [0, 0], [0, 0], [0, 0], [1, 2]]);
+      const v = await y.data();
+      expect(v[1]).not.toBe(1); // the op "succeeded" with a buffer that was never written
+      y.dispose();
+      expect(() => throwOnDeviceErrors('at step 3')).toThrow(/^the GPU reported \d+\+? error\(s\) at step 3, so results computed since are wrong .*vec5/);
+    } finally {
+      applyWebGpuWorkarounds();
+      await tf.setBackend('cpu');
+    }
+    await tf.setBackend('webgpu');
+    const ok = tf.pad(tf.ones([2, 3, 2, 4, 6]), [[0, 0], [0, 0], [0, 0], [0, 0], [1, 2]]);
+    expect((await ok.data())[1]).toBe(1);
+    expect(() => throwOnDeviceErrors('after the workaround')).not.toThrow();
     await tf.setBackend('cpu');
   });
 });

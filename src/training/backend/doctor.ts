@@ -12,6 +12,7 @@ import * as tf from '@tensorflow/tfjs';
 import { appPackageJson, defaultRunsRoot } from '../runs/paths';
 import { memorySnapshot, type MemorySnapshot } from './memory';
 import { formatBackendReport, selectBackend, type BackendReport, type SelectOptions } from './select';
+import { takeDeviceErrors } from './webgpu';
 
 export interface SanityResult {
   pass: boolean;
@@ -190,6 +191,11 @@ export async function runDoctor(opts: { backend?: BackendReport; select?: Select
     else if (backend.adapter?.software) warnings.push(`the only WebGPU adapter is a software one (${backend.adapter.description || backend.adapter.architecture}): no GPU driver is reachable through ${backend.adapter.api}`);
   }
   const sanity = await conv3dSanityCheck(opts.conv3d);
+  const gpuErrors = takeDeviceErrors();
+  if (gpuErrors.length) {
+    sanity.pass = false;
+    sanity.detail += `; but the GPU reported ${gpuErrors.length} error(s): ${gpuErrors[0].split('\n')[0]}`;
+  }
   if (!sanity.pass) warnings.push(`backend '${sanity.backend}' computes conv3d wrongly: ${sanity.detail}`);
   const app = appPackageJson();
   const versions: Record<string, string> = { node: process.versions.node, v8: process.versions.v8, tfjs: tf.version.tfjs };

@@ -20,7 +20,7 @@ import { arch, platform as osPlatform } from 'node:os';
 import { posix, win32 } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { installedPackageVersion } from '../runs/paths';
-import { exposeWebGpu, probeWebGpu, type GpuAdapterReport } from './webgpu';
+import { exposeWebGpu, probeWebGpu, watchDeviceErrors, type GpuAdapterReport } from './webgpu';
 import { applyWebGpuWorkarounds } from './webgpu-kernels';
 
 /** Names tfjs registers backends under (what tf.getBackend() returns). */
@@ -389,6 +389,7 @@ const webgpu: BackendCandidate = {
     return r;
   },
   device(ctx) {
+    watchDeviceErrors(tf.backend()); // silent kernel failures become errors (webgpu.ts)
     const a = ctx.adapter;
     if (!a) return 'GPU (WebGPU)';
     return a.software ? `CPU emulating a GPU (WebGPU on ${a.name})` : `GPU (WebGPU on ${a.name})`;

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { describeAdapter, exposeWebGpu, gpuApiFor, probeWebGpu } from './webgpu';
+import { describeAdapter, exposeWebGpu, gpuApiFor, probeWebGpu, takeDeviceErrors, throwOnDeviceErrors, watchDeviceErrors } from './webgpu';
 
 const LIMITS = { maxBufferSize: 268435456, maxStorageBufferBindingSize: 134217728, maxComputeWorkgroupStorageSize: 16384, maxComputeInvocationsPerWorkgroup: 256, maxTextureDimension2D: 8192 };
 
@@ -92,5 +92,36 @@ describe('exposeWebGpu', () => {
     expect(g.navigator).toBe(nav);
     expect((nav as { gpu?: unknown }).gpu).toBe(gpu);
     expect(g.GPUBufferUsage).toBe('kept');
+  });
+});
+
+describe('device errors', () => {
+  /** A device that dispatches 'uncapturederror' like Dawn's GPUDevice. */
+  function fakeDevice() {
+    const listeners: ((e: { error?: { message?: string } }) => void)[] = [];
+    return {
+      listeners,
+      device: { addEventListener: (_t: string, cb: (e: { error?: { message?: string } }) => void) => listeners.push(cb) },
+      fire: (message: string) => listeners.forEach((cb) => cb({ error: { message } })),
+    };
+  }
+
+  it('turns an uncaptured GPU error into a thrown error naming where and what, once', () => {
+    const f = fakeDevice();
+    expect(watchDeviceErrors({ device: f.device })).toBe(true);
+    expect(watchDeviceErrors({ device: f.device })).toBe(true);
+    expect(f.listeners).toHaveLength(1); // watched once
+    expect(() => throwOnDeviceErrors('at step 1')).not.toThrow();
+    f.fire("Error while parsing WGSL: :148:43 error: cannot index type 'vec5'\n  let end = vec5(...)\n\n - While calling [Device].CreateShaderModule");
+    f.fire('[Invalid ShaderModule "PadProgram"] is invalid due to a previous error.');
+    expect(() => throwOnDeviceErrors('at step 7')).toThrow(
+      /^the GPU reported 2 error\(s\) at step 7, so results computed since are wrong .*cannot index type 'vec5' let end = vec5\(\.\.\.\)/,
+    );
+    expect(takeDeviceErrors()).toEqual([]); // reported once
+  });
+
+  it('ignores backends without a device (cpu, tensorflow)', () => {
+    expect(watchDeviceErrors({})).toBe(false);
+    expect(watchDeviceErrors(null)).toBe(false);
   });
 });

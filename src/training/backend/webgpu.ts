@@ -169,3 +169,48 @@ export function exposeWebGpu(gpu: unknown, globals: Record<string, unknown>): vo
     Object.defineProperty(globalThis, 'navigator', { value: { gpu }, configurable: true, enumerable: true, writable: true });
   }
 }
+
+// ---------------------------------------------------------------------------------------------
+// Device errors
+
+/**
+ * A WGSL shader that fails to compile does not throw in tfjs-backend-webgpu: Dawn reports a
+ * validation error on the device, drops the dispatch (and the rest of its command buffer) and the
+ * op returns whatever its output buffer held — wrong numbers, silently (the rank-5 kernels in
+ * webgpu-kernels.ts were found this way). We listen for those errors so a training run fails
+ * with the message instead of learning from garbage.
+ */
+const deviceErrors: string[] = [];
+const watched = new WeakSet<object>();
+const KEEP = 20;
+
+interface ErrorSource {
+  addEventListener(type: 'uncapturederror', cb: (e: { error?: { message?: string } }) => void): void;
+}
+
+/** Start collecting a tfjs webgpu backend's device errors; false if it has no device to watch. */
+export function watchDeviceErrors(backend: unknown): boolean {
+  const device = (backend as { device?: Partial<ErrorSource> } | null)?.device;
+  if (!device || typeof device.addEventListener !== 'function') return false;
+  if (watched.has(device)) return true;
+  watched.add(device);
+  device.addEventListener('uncapturederror', (e) => {
+    if (deviceErrors.length < KEEP) deviceErrors.push((e.error?.message ?? 'unknown GPU error').trim());
+  });
+  return true;
+}
+
+/** The device errors seen since the last call (at most 20), and forget them. */
+export function takeDeviceErrors(): string[] {
+  return deviceErrors.splice(0);
+}
+
+/** Throw if the GPU reported errors since the last check: everything computed since may be wrong. */
+export function throwOnDeviceErrors(where: string): void {
+  const errors = takeDeviceErrors();
+  if (errors.length === 0) return;
+  const first = errors[0].split('\n').slice(0, 3).join(' ').replace(/\s+/g, ' ');
+  throw new Error(
+    `the GPU reported ${errors.length}${errors.length === KEEP ? '+' : ''} error(s) ${where}, so results computed since are wrong (a tfjs-backend-webgpu kernel failed to compile or run): ${first}. Run \`frugal doctor\`; FRUGAL_BACKEND=cpu avoids it`,
+  );
+}

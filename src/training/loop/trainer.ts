@@ -10,6 +10,7 @@
 import type * as tf from '@tensorflow/tfjs';
 import type { EngineEventInput } from '../../shared/events';
 import { memorySnapshot } from '../backend/memory';
+import { throwOnDeviceErrors } from '../backend/webgpu';
 
 export type CheckpointReason = 'interval' | 'best' | 'final' | 'stop';
 
@@ -97,6 +98,7 @@ export async function* runTrainer(spec: TrainerSpec): AsyncGenerator<EngineEvent
     await spec.beforeStep?.(step);
     const lossT = spec.trainStep(step, lr);
     const loss = (await lossT.data())[0];
+    throwOnDeviceErrors(`at step ${step + 1}`);
     lossT.dispose();
     // On the cpu backend every await above settles at once, so without a real event-loop turn
     // Node would deliver no signal (Ctrl-C) and no message (the app's Stop) until training ends.
