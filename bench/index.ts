@@ -7,7 +7,7 @@
  *   npx tsx bench/index.ts [name ...] [--quick] [--out DIR]
  *   npm run bench -- unet-memory
  *
- * No names runs every bench. `--quick` shrinks every size so the whole suite is a smoke check
+ * No names runs every bench except gpu-speed (it needs a real GPU: name it). `--quick` shrinks every size so the whole suite is a smoke check
  * of a few minutes; its numbers are not citable, so they go to a temp folder (printed), never
  * over bench/results/. The backend is cpu unless FRUGAL_BACKEND says otherwise.
  *
@@ -21,6 +21,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { formatBackendReport, selectBackend } from '../src/training/backend/select';
 import { bratsLoadBench } from './brats-load.bench';
+import { gpuSpeedBench } from './gpu-speed.bench';
 import { machineInfo, machineLine, RESULTS_DIR, round, writeResults, type Bench } from './lib';
 import { unetMemoryBench } from './unet-memory.bench';
 import { unetSpeedBench } from './unet-speed.bench';
@@ -36,17 +37,22 @@ const BENCHES: readonly (Bench | ScriptBench)[] = [
   unetMemoryBench,
   unetSpeedBench,
   bratsLoadBench,
+  gpuSpeedBench,
   { name: 'depthwise3d', title: '3D layer implementations (depthwise, pointwise, conv3d, groupNorm, silu, upsampling)', script: 'depthwise3d.bench.ts' },
 ];
+
+/** Benches that need hardware this machine may lack: run only when named. */
+const BY_NAME_ONLY = new Set(['gpu-speed']);
 
 const USAGE = `usage: npx tsx bench/index.ts [name ...] [--quick] [--out DIR]
   (or: npm run bench -- [name ...] [--quick])
 
 benches:
-${BENCHES.map((b) => `  ${b.name.padEnd(12)} ${b.title}`).join('\n')}
+${BENCHES.map((b) => `  ${b.name.padEnd(12)} ${b.title}${BY_NAME_ONLY.has(b.name) ? ' (only when named)' : ''}`).join('\n')}
 
   --quick     small sizes, a smoke pass of a few minutes; results go to a temp folder
   --out DIR   write results to DIR instead of bench/results/
+  --allow-software  gpu-speed: accept a software WebGPU adapter (with --quick; not citable)
 FRUGAL_BACKEND=<name> measures on another tfjs backend (default cpu).`;
 
 interface Args {
@@ -61,6 +67,7 @@ function parseArgs(argv: readonly string[]): Args | 'help' {
     const s = argv[i];
     if (s === '--help' || s === '-h') return 'help';
     else if (s === '--quick') a.quick = true;
+    else if (s === '--allow-software') process.env.BENCH_ALLOW_SOFTWARE = '1'; // gpu-speed: smoke-run on a software WebGPU adapter
     else if (s === '--out') {
       const dir = argv[++i];
       if (!dir) throw new Error('bench: --out needs a folder');
@@ -94,7 +101,7 @@ async function main(): Promise<number> {
     console.log(USAGE);
     return 0;
   }
-  const chosen = args.names.length ? BENCHES.filter((b) => args.names.includes(b.name)) : BENCHES;
+  const chosen = args.names.length ? BENCHES.filter((b) => args.names.includes(b.name)) : BENCHES.filter((b) => !BY_NAME_ONLY.has(b.name));
   const outDir = args.out ?? (args.quick ? join(os.tmpdir(), 'frugal-bench-quick') : RESULTS_DIR);
   const backend = await selectBackend({ prefer: process.env.FRUGAL_BACKEND || 'cpu' });
   console.log(formatBackendReport(backend));

@@ -9,6 +9,7 @@ import * as tf from '@tensorflow/tfjs';
 import { describe, expect, it } from 'vitest';
 import { relErr, values } from '../../../test/numeric';
 import { runOn, startWebGpu } from '../../../test/webgpu';
+import { takeDeviceErrors } from './webgpu';
 import { applyWebGpuWorkarounds, collapseBroadcast, collapsePad, removeWebGpuWorkarounds } from './webgpu-kernels';
 
 describe('shape collapsing', () => {
@@ -50,7 +51,12 @@ describe('webgpu kernel workarounds', () => {
   it('are applied once, by select.ts, and re-applying changes nothing', (ctx) => {
     if (!gpu.ok) return ctx.skip(gpu.why);
     const add = tf.getKernel('Add', 'webgpu').kernelFunc;
-    expect(applyWebGpuWorkarounds()).toEqual(['rank-5 binary ops (collapsed to rank ≤ 4)', 'rank-5 Select (flattened)', 'rank-5 PadV2 (collapsed to rank ≤ 4)']);
+    expect(applyWebGpuWorkarounds()).toEqual([
+      'rank-5 binary ops (collapsed to rank ≤ 4)',
+      'rank-5 Select (flattened)',
+      'rank-5 PadV2 (collapsed to rank ≤ 4)',
+      'Cast int32/bool → float32 (converted, not relabelled)',
+    ]);
     expect(tf.getKernel('Add', 'webgpu').kernelFunc).toBe(add);
   });
 
@@ -71,5 +77,25 @@ describe('webgpu kernel workarounds', () => {
     expect(await errOf(mulC)).toBeLessThan(1e-6);
     expect(await errOf(pad)).toBe(0);
     expect(await errOf(where)).toBe(0);
+  });
+
+  it('Cast int32/bool → float32: without the workaround a reduction over the cast volume is garbage', async (ctx) => {
+    if (!gpu.ok) return ctx.skip(gpu.why);
+    const ints: [number[], Int32Array] = [[2, 4, 4, 4, 3], Int32Array.from(values(384, 5), (v) => Math.round(v * 10))];
+    const inputs = { x: [[2, 4, 4, 4, 3], values(384, 1)] as [number[], Float32Array], i: ints };
+    const err = async (fn: (t: Record<string, tf.Tensor>) => tf.Tensor) => relErr((await runOn('webgpu', inputs, fn)).out, (await runOn('cpu', inputs, fn)).out);
+    const boolSum = (t: Record<string, tf.Tensor>) => tf.sum(tf.cast(tf.greater(t.x, 0.2), 'float32'), [1, 2, 3]); // a Dice denominator of a mask
+    const intSum = (t: Record<string, tf.Tensor>) => tf.sum(tf.cast(t.i, 'float32'), [1, 2, 3]);
+    removeWebGpuWorkarounds();
+    try {
+      expect(await err(boolSum)).toBeGreaterThan(0.5); // measured 1.0
+      expect(await err(intSum)).toBeGreaterThan(0.5); // measured 1.0
+      takeDeviceErrors(); // "type mismatch … expected 'f32', got 'i32'" (TransposeProgram)
+    } finally {
+      applyWebGpuWorkarounds();
+    }
+    expect(await err(boolSum)).toBe(0);
+    expect(await err(intSum)).toBe(0);
+    expect(takeDeviceErrors()).toEqual([]);
   });
 });

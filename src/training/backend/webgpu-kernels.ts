@@ -179,6 +179,27 @@ const WORKAROUNDS: readonly Workaround[] = [
       return pad as tf.KernelFunc;
     },
   },
+  {
+    // src/training/backend/webgpu-kernels.test.ts "Cast int32/bool → float32": tfjs-webgpu casts
+    // to a wider type by relabelling the buffer (Cast.js: "no encoding loss" → identity), so a
+    // float32 tensor keeps int32 data. Elementwise ops read it through its new label and happen to
+    // work, but programs that copy values (Transpose, hence tf.sum over non-innermost axes of a
+    // volume) fail to compile ("expected 'f32', got 'i32'") and return stale memory: measured
+    // relative error 1.0 for sum(cast(x > 0.2), [1,2,3]) and sum(cast(int32), [1,2,3]) on a
+    // [2,4,4,4,3] volume. A real conversion: multiply by a float32 1 (the binary program reads
+    // each operand by its own dtype and writes float32).
+    name: 'Cast int32/bool → float32 (converted, not relabelled)',
+    kernels: ['Cast'],
+    wrap: (original) => (args) => {
+      const x = args.inputs.x as Info;
+      if (args.attrs?.dtype !== 'float32' || (x.dtype !== 'int32' && x.dtype !== 'bool')) return original(args);
+      const { backend } = args;
+      const one = (backend as unknown as { makeTensorInfo(shape: number[], dtype: string, values: Float32Array): Info }).makeTensorInfo([], 'float32', new Float32Array([1]));
+      const y = tf.getKernel('Multiply', BACKEND).kernelFunc({ inputs: { a: x, b: one }, backend, attrs: {} }) as Info;
+      release(backend, one);
+      return y;
+    },
+  },
 ];
 
 /** The kernels as tfjs-backend-webgpu registered them, while our wrappers are in place. */
