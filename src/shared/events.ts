@@ -95,6 +95,46 @@ export const DoneEvent = z.object({
   summary: z.record(z.string(), z.unknown()).optional(),
 });
 
+/** Continual learning: after training task `afterTask`, accuracy on every task seen (one row of the accuracy matrix). */
+export const TaskEvalEvent = z.object({
+  ...base,
+  type: z.literal('task-eval'),
+  step: z.number().int(),
+  afterTask: z.number().int().describe('0-based index of the task just trained'),
+  taskNames: z.array(z.string()).describe('every task of the sequence, in order'),
+  accuracies: z.array(z.number()).describe('test accuracy on tasks 0..afterTask after training afterTask'),
+  averageAccuracy: z.number(),
+  forgetting: z.number().nullable().describe('mean over earlier tasks of (best earlier accuracy − now); null after the first task'),
+  backwardTransfer: z.number().nullable(),
+  plasticNorms: z.array(z.number()).optional().describe('DHP Softmax: norm of the plastic (Hebbian) component per class'),
+});
+
+/** Self-paced learning: one student epoch — how much data was admitted and what it scored. */
+export const CurriculumEvent = z.object({
+  ...base,
+  type: z.literal('curriculum'),
+  step: z.number().int(),
+  epoch: z.number().int(),
+  method: z.string().describe('spl-advise, spld or random'),
+  admittedFraction: z.number().describe('fraction of the training set admitted this epoch'),
+  testAccuracy: z.number(),
+  lambda: z.number().optional(),
+  gamma: z.number().optional(),
+});
+
+/** Self-paced learning: a 2-D projection (PCA) of a sample of the embedding, coloured by class and cluster. */
+export const EmbeddingEvent = z.object({
+  ...base,
+  type: z.literal('embedding'),
+  step: z.number().int(),
+  epoch: z.number().int(),
+  projection: z.enum(['pca']),
+  points: z.array(z.tuple([z.number(), z.number()])),
+  labels: z.array(z.number().int()),
+  clusters: z.array(z.number().int()).describe('cluster id per point (global across classes)'),
+  classNames: z.array(z.string()),
+});
+
 export const EngineEvent = z.discriminatedUnion('type', [
   StartedEvent,
   DatasetEvent,
@@ -104,6 +144,9 @@ export const EngineEvent = z.discriminatedUnion('type', [
   LogEvent,
   ProgressEvent,
   DoneEvent,
+  TaskEvalEvent,
+  CurriculumEvent,
+  EmbeddingEvent,
 ]);
 export type EngineEvent = z.infer<typeof EngineEvent>;
 

@@ -102,11 +102,11 @@ describe('runDoctor / formatDoctor', () => {
   });
 
   it('still reports when a forced backend cannot load', async () => {
-    const r = await runDoctor({ env: { FRUGAL_BACKEND: 'wasm' } });
-    expect(r.backendError).toContain("backend 'wasm' cannot be used");
-    expect(r.backend?.forcedBy).toBe('FRUGAL_BACKEND=wasm');
+    const r = await runDoctor({ env: { FRUGAL_BACKEND: 'tensorflow' } }); // tfjs-node is not installed here
+    expect(r.backendError).toContain("backend 'tensorflow' cannot be used");
+    expect(r.backend?.forcedBy).toBe('FRUGAL_BACKEND=tensorflow');
     expect(r.sanity.backend).toBe('cpu'); // checked on what is actually active
     expect(r.warnings[0]).toMatch(/^backend selection failed/);
-    expect(formatDoctor(r)).toContain('backend error: FRUGAL_BACKEND=wasm');
+    expect(formatDoctor(r)).toContain('backend error: FRUGAL_BACKEND=tensorflow');
   });
 });

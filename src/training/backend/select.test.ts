@@ -120,11 +120,15 @@ describe('selectBackend on this machine (no native packages, no GPU)', () => {
     expect(r.forcedBy).toBeUndefined();
   });
 
-  it("tries wasm for purpose 'matmul' and reports it not installed", async () => {
+  it("takes wasm (installed) for purpose 'matmul', single-threaded, and never for conv3d", async () => {
     const r = await selectBackend({ env: {}, purpose: 'matmul', cudaProbe: () => CUDA_OK });
-    expect(byName(r).wasm.status).toBe('unavailable');
-    expect(byName(r).wasm.reason).toMatch(/^not installed/);
-    expect(r.chosen).toBe('cpu');
+    expect(r.chosen).toBe('wasm');
+    expect(tf.getBackend()).toBe('wasm');
+    expect(r.device).toBe('CPU (WebAssembly)');
+    expect(r.threads).toBe(1);
+    expect(byName(r).wasm.reason).toMatch(/^@tensorflow\/tfjs-backend-wasm 4\.22\.0; runs on CPU \(WebAssembly\)/);
+    await tf.setBackend('cpu');
+    expect((await selectBackend({ env: {}, cudaProbe: () => CUDA_OK })).chosen).toBe('cpu');
   });
 });
 
@@ -311,7 +315,7 @@ describe('forced backends (FRUGAL_BACKEND / prefer)', () => {
     expect(err.message).not.toContain('cpu:'); // only the admitted candidates are listed
     expect(err.report.candidates.find((c: { name: string }) => c.name === 'cpu').status).toBe('skipped');
     expect(tf.getBackend()).toBe('cpu'); // unchanged
-    await expect(selectBackend({ env: { FRUGAL_BACKEND: 'wasm' } })).rejects.toThrow(/backend 'wasm' cannot be used[\s\S]*wasm: not installed/);
+    await expect(selectBackend({ env: { FRUGAL_BACKEND: 'wasm' }, loader: fakeLoader({}) })).rejects.toThrow(/backend 'wasm' cannot be used[\s\S]*wasm: not installed/);
     await expect(selectBackend({ env: { FRUGAL_BACKEND: 'webgpu' }, loader: fakeLoader({ webgpu: 'dawn-no-adapter' }) })).rejects.toThrow(
       /backend 'webgpu' cannot be used[\s\S]*webgpu: Dawn found no Vulkan adapter/,
     );
