@@ -63,7 +63,7 @@ async function pump<T>(gen: AsyncGenerator<EngineEvent | EngineEventInput, T, vo
 export async function doctorCommand(o: CommonOptions): Promise<void> {
   const report = await runDoctor(o.backend !== undefined ? { select: { prefer: o.backend } } : {});
   process.stdout.write(o.json ? `${JSON.stringify(report)}\n` : `${formatDoctor(report)}\n`);
-  if (!report.sanity.pass) process.exitCode = 1;
+  if (!report.sanity.pass || !report.volumeSanity.pass) process.exitCode = 1;
 }
 
 export async function demoDataCommand(kind: string, o: { out: string; cases: string; size: string; seed: string; scheme: string }): Promise<void> {

@@ -7,7 +7,8 @@ import * as tf from '@tensorflow/tfjs';
 import { describe, expect, it } from 'vitest';
 import { formatDoctor, runDoctor } from '../../src/training/backend/doctor';
 import { formatBackendReport, selectBackend } from '../../src/training/backend/select';
-import { throwOnDeviceErrors } from '../../src/training/backend/webgpu';
+import { volumeOpsSanityCheck } from '../../src/training/backend/volume-sanity';
+import { takeDeviceErrors, throwOnDeviceErrors } from '../../src/training/backend/webgpu';
 import { applyWebGpuWorkarounds, removeWebGpuWorkarounds } from '../../src/training/backend/webgpu-kernels';
 import { startWebGpu, useSoftwareAdapter } from '../webgpu';
 
@@ -53,6 +54,7 @@ describe('webgpu selection on a software adapter', () => {
     expect(r.backend?.chosen).toBe('webgpu');
     expect(r.sanity).toMatchObject({ pass: true, backend: 'webgpu' });
     expect(r.sanity.maxRelError.dx).toBeLessThan(1e-5);
+    expect(r.volumeSanity).toMatchObject({ pass: true, backend: 'webgpu' });
     expect(r.memory.process.gpuAllocatedBytes).toBeGreaterThan(0);
     expect(r.warnings.some((w) => w.startsWith('webgpu runs on a software adapter'))).toBe(true);
     const text = formatDoctor(r);
@@ -80,6 +82,25 @@ describe('webgpu selection on a software adapter', () => {
     const ok = tf.pad(tf.ones([2, 3, 2, 4, 6]), [[0, 0], [0, 0], [0, 0], [0, 0], [1, 2]]);
     expect((await ok.data())[1]).toBe(1);
     expect(() => throwOnDeviceErrors('after the workaround')).not.toThrow();
+    await tf.setBackend('cpu');
+  });
+
+  it("doctor's volume check catches each broken tfjs-webgpu kernel when the workarounds are off", async (ctx) => {
+    const gpu = await startWebGpu();
+    if (!gpu.ok) return ctx.skip(gpu.why);
+    await tf.setBackend('webgpu');
+    removeWebGpuWorkarounds();
+    try {
+      const broken = await volumeOpsSanityCheck();
+      expect(broken.pass).toBe(false);
+      // The three silent ones give wrong numbers; tf.where throws at rank 5.
+      expect(broken.detail).toMatch(/scaleShift WRONG .*sliceGrad WRONG .*castSum WRONG .*where failed: .*rank 5/);
+      takeDeviceErrors();
+    } finally {
+      applyWebGpuWorkarounds();
+    }
+    const fixed = await volumeOpsSanityCheck();
+    expect(fixed.pass, fixed.detail).toBe(true);
     await tf.setBackend('cpu');
   });
 });

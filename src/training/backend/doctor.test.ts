@@ -89,6 +89,8 @@ describe('runDoctor / formatDoctor', () => {
     expect(r.memory.process.rss).toBeGreaterThan(0);
     expect(r.env.TF_FORCE_GPU_ALLOW_GROWTH).toBe('true');
     expect(r.sanity.pass).toBe(true);
+    expect(r.volumeSanity).toMatchObject({ pass: true, backend: 'cpu' });
+    expect(r.volumeSanity.maxRelError.sliceGrad).toBeLessThan(1e-6);
     expect(r.warnings.some((w) => w.includes('pure-JavaScript cpu backend'))).toBe(true);
     expect(JSON.parse(JSON.stringify(r))).toEqual(r); // --json prints it as is
 
@@ -98,6 +100,7 @@ describe('runDoctor / formatDoctor', () => {
     expect(text).toContain('backend: cpu — CPU (JavaScript, 1 thread)');
     expect(text).toMatch(/unavailable +tensorflow-gpu +not installed/);
     expect(text).toContain("sanity check (conv3d + gradients on 'cpu'): PASS");
+    expect(text).toContain("sanity check (volume ops on 'cpu'): PASS");
     expect(text).toContain('TF_FORCE_GPU_ALLOW_GROWTH=true');
   });
 

@@ -12,6 +12,7 @@ import * as tf from '@tensorflow/tfjs';
 import { appPackageJson, defaultRunsRoot } from '../runs/paths';
 import { memorySnapshot, type MemorySnapshot } from './memory';
 import { formatBackendReport, selectBackend, type BackendReport, type SelectOptions } from './select';
+import { volumeOpsSanityCheck, type VolumeSanityResult } from './volume-sanity';
 import { takeDeviceErrors } from './webgpu';
 
 export interface SanityResult {
@@ -36,6 +37,8 @@ export interface DoctorReport {
   env: { TF_FORCE_GPU_ALLOW_GROWTH: string | null; FRUGAL_BACKEND: string | null; FRUGAL_RUNS: string | null };
   runsRoot: string;
   sanity: SanityResult;
+  /** Rank-5 element-wise ops the U-Net needs (volume-sanity.ts). */
+  volumeSanity: VolumeSanityResult;
   /** Things the user should act on, in words. */
   warnings: string[];
 }
@@ -191,6 +194,8 @@ export async function runDoctor(opts: { backend?: BackendReport; select?: Select
     else if (backend.adapter?.software) warnings.push(`the only WebGPU adapter is a software one (${backend.adapter.description || backend.adapter.architecture}): no GPU driver is reachable through ${backend.adapter.api}`);
   }
   const sanity = await conv3dSanityCheck(opts.conv3d);
+  const volumeSanity = await volumeOpsSanityCheck();
+  if (!volumeSanity.pass) warnings.push(`backend '${volumeSanity.backend}' computes volume ops wrongly: ${volumeSanity.detail}`);
   const gpuErrors = takeDeviceErrors();
   if (gpuErrors.length) {
     sanity.pass = false;
@@ -217,6 +222,7 @@ export async function runDoctor(opts: { backend?: BackendReport; select?: Select
     },
     runsRoot: defaultRunsRoot({ env }),
     sanity,
+    volumeSanity,
     warnings,
   };
 }
@@ -245,6 +251,7 @@ export function formatDoctor(r: DoctorReport): string {
   lines.push(
     '',
     `sanity check (conv3d + gradients on '${r.sanity.backend}'): ${r.sanity.pass ? 'PASS' : 'FAIL'} in ${r.sanity.ms.toFixed(0)} ms — ${r.sanity.detail}`,
+    `sanity check (volume ops on '${r.volumeSanity.backend}'): ${r.volumeSanity.pass ? 'PASS' : 'FAIL'} — ${r.volumeSanity.detail}`,
   );
   if (r.warnings.length) lines.push('', 'warnings:', ...r.warnings.map((w) => `  ! ${w}`));
   return lines.join('\n');
