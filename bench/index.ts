@@ -21,7 +21,9 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { formatBackendReport, selectBackend } from '../src/training/backend/select';
 import { bratsLoadBench } from './brats-load.bench';
+import { continualBench } from './continual.bench';
 import { gpuSpeedBench } from './gpu-speed.bench';
+import { selfPacedBench } from './self-paced.bench';
 import { machineInfo, machineLine, RESULTS_DIR, round, writeResults, type Bench } from './lib';
 import { unetMemoryBench } from './unet-memory.bench';
 import { unetSpeedBench } from './unet-speed.bench';
@@ -38,6 +40,8 @@ const BENCHES: readonly (Bench | ScriptBench)[] = [
   unetSpeedBench,
   bratsLoadBench,
   gpuSpeedBench,
+  continualBench,
+  selfPacedBench,
   { name: 'depthwise3d', title: '3D layer implementations (depthwise, pointwise, conv3d, groupNorm, silu, upsampling)', script: 'depthwise3d.bench.ts' },
 ];
 

@@ -7,6 +7,8 @@ import { writeFile, mkdir, truncate } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { writeDemoBrats } from '../../src/training/data/brats/demo';
+import { PLANNED_EXPERIMENTS } from '../../src/training/experiments/planned';
+import { EXPERIMENTS } from '../../src/training/experiments/registry';
 import { startE2E, type E2E } from './browser';
 import { changedFraction as changed, decodePng } from './pixels';
 
@@ -198,8 +200,9 @@ describe('Frugal Studio in a browser (frugal serve)', () => {
     await e.page.keyboard.press('Alt+5');
     const items = e.page.locator(tid('experiment-item'));
     await items.first().waitFor();
-    expect(await items.count()).toBe(5);
-    expect(await e.page.locator(`${tid('experiment-item')}[data-built="false"]`).count()).toBe(4);
+    expect(await items.count()).toBe(Object.keys(EXPERIMENTS).length + PLANNED_EXPERIMENTS.length);
+    expect(await e.page.locator(`${tid('experiment-item')}[data-built="false"]`).count()).toBe(PLANNED_EXPERIMENTS.length);
+    expect(await e.page.locator(`${tid('experiment-item')}[data-experiment-id="revbifpn"]`).getAttribute('data-built')).toBe('false');
     await e.shot('11-experiments');
   });
 

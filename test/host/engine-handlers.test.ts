@@ -17,6 +17,8 @@ import { countParams, disposeParams, flattenParams } from '../../src/training/co
 import { Rng } from '../../src/training/core/rng';
 import { writeDemoBrats } from '../../src/training/data/brats/demo';
 import { makeNiftiHeader, readNifti, writeNifti } from '../../src/training/data/nifti';
+import { PLANNED_EXPERIMENTS } from '../../src/training/experiments/planned';
+import { EXPERIMENTS } from '../../src/training/experiments/registry';
 import { createEngineHost, type EngineHost } from '../../src/training/host/engine-handlers';
 import { softDiceLoss } from '../../src/training/losses/dice';
 import { applyRevUnet3d, initRevUnet3d, REV_UNET3D_DEFAULTS } from '../../src/training/models/rev-unet3d';
@@ -44,14 +46,16 @@ describe('engine handlers', () => {
     host = createEngineHost({ runsRoot: join(dir, 'runs'), backend, emit: (channel, payload) => events.push({ channel, payload }) });
   });
 
-  it('lists the built experiment with its schema and presets, and the four methods not built yet', async () => {
+  it('lists every built experiment with its schema and presets, and the methods not built yet', async () => {
     const list = await host.handlers['experiments:list']({});
     const brats = list.find((e) => e.id === 'brats')!;
     expect(brats.built).toBe(true);
     expect(Object.keys((brats.configSchema as { properties: object }).properties)).toContain('patchSize');
     expect(Object.keys(brats.presets)).toContain('cpu-demo');
+    expect(list.filter((e) => e.built).map((e) => e.id)).toEqual(Object.keys(EXPERIMENTS));
     const planned = list.filter((e) => !e.built);
-    expect(planned.map((e) => e.id)).toEqual(['revbifpn', 'spdf', 'dhp-continual', 'spl-advise']);
+    expect(planned.map((e) => e.id)).toEqual(PLANNED_EXPERIMENTS.map((p) => p.id));
+    expect(planned.map((e) => e.id)).toContain('revbifpn');
     for (const p of planned) expect(p.description.length).toBeGreaterThan(20);
   });
 

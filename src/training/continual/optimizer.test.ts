@@ -36,6 +36,29 @@ describe('createOptimizer', () => {
     tf.dispose([p, g]);
   });
 
+  it('restores Adam’s moments and step: the next update equals an uninterrupted one', () => {
+    const g = tf.tensor1d([0.5, -1]);
+    const a = tf.variable(tf.tensor1d([1, -2]));
+    const optA = createOptimizer(new Map([['p', a]]), { kind: 'adam', lr: 0.1 });
+    optA.apply(new Map([['p', g]]));
+    const saved = new Map([...optA.stateTensors()].map(([k, t]) => [k, { shape: t.shape, data: t.dataSync() as Float32Array }]));
+    expect(optA.step).toBe(1);
+    const b = tf.variable(tf.tensor1d(a.dataSync()));
+    const optB = createOptimizer(new Map([['p', b]]), { kind: 'adam', lr: 0.1 });
+    optB.loadState(saved, optA.step);
+    optA.apply(new Map([['p', g]]));
+    optB.apply(new Map([['p', g]]));
+    expect(optB.step).toBe(2);
+    expect(Array.from(b.dataSync())).toEqual(Array.from(a.dataSync()));
+    const sgd = createOptimizer(new Map([['p', b]]), { kind: 'sgd', lr: 0.1 });
+    sgd.loadState(new Map(), 7);
+    sgd.apply(new Map([['p', g]]));
+    expect(sgd.step).toBe(8);
+    optA.dispose();
+    optB.dispose();
+    tf.dispose([a, b, g]);
+  });
+
   it('names bad settings', () => {
     const p = tf.variable(tf.scalar(1));
     expect(() => createOptimizer(new Map([['p', p]]), { kind: 'sgd', lr: 0 })).toThrow(/lr = 0/);

@@ -18,16 +18,22 @@ export interface StepOptimizer {
   apply(grads: ReadonlyMap<string, tf.Tensor>): void;
   /** Saveable state (Adam's moments; empty for SGD), borrowed. */
   stateTensors(): Map<string, tf.Tensor>;
+  /** Updates taken (Adam's t in its bias corrections); checkpoints save it beside stateTensors. */
+  readonly step: number;
+  /** Restores what stateTensors saved, and the step count. */
+  loadState(tensors: Map<string, { shape: number[]; data: Float32Array | Int32Array }>, step: number): void;
   dispose(): void;
 }
 
 class Sgd implements StepOptimizer {
+  step = 0;
   constructor(private readonly params: ReadonlyMap<string, tf.Variable>, readonly settings: OptimizerSettings) {}
 
   apply(grads: ReadonlyMap<string, tf.Tensor>): void {
     const missing = [...this.params.keys()].filter((n) => !grads.get(n));
     if (missing.length) throw new Error(`SGD: no gradient for ${missing.length} parameter(s): ${missing.slice(0, 5).join(', ')}`);
     const { lr } = this.settings;
+    this.step += 1;
     if (!useHostPath()) {
       tf.tidy(() => {
         for (const [n, p] of this.params) p.assign(tf.sub(p, tf.mul(grads.get(n)!, lr)));
@@ -49,6 +55,10 @@ class Sgd implements StepOptimizer {
     return new Map();
   }
 
+  loadState(_tensors: Map<string, unknown>, step: number): void {
+    this.step = step;
+  }
+
   dispose(): void {}
 }
 
@@ -63,6 +73,12 @@ class AdamStep implements StepOptimizer {
   }
   stateTensors(): Map<string, tf.Tensor> {
     return this.adam.stateTensors();
+  }
+  get step(): number {
+    return this.adam.step;
+  }
+  loadState(tensors: Map<string, { shape: number[]; data: Float32Array | Int32Array }>, step: number): void {
+    this.adam.loadState(tensors, step);
   }
   dispose(): void {
     this.adam.dispose();

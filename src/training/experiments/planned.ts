@@ -25,16 +25,4 @@ export const PLANNED_EXPERIMENTS: readonly PlannedExperiment[] = [
     description: 'GPT pre-trained with static unstructured weight sparsity, then fine-tuned dense: fewer training FLOPs at equal downstream quality (METHODS.md §1; arXiv 2303.10464).',
     datasets: ['text'],
   },
-  {
-    id: 'dhp-continual',
-    title: 'DHP Softmax: differentiable Hebbian plasticity for continual learning',
-    description: 'A softmax head with Hebbian fast weights plus synaptic consolidation, to forget less across a sequence of tasks (METHODS.md §4; arXiv 2006.16558).',
-    datasets: ['mnist'],
-  },
-  {
-    id: 'spl-advise',
-    title: 'SPL-ADVisE: self-paced learning with adaptive visual embeddings',
-    description: 'A student CNN whose training order is chosen by a magnet-loss embedding, easy samples first (METHODS.md §5; arXiv 1807.09200).',
-    datasets: ['mnist', 'cifar10'],
-  },
 ];

@@ -3,10 +3,14 @@
  * effect). An unknown id is an error that lists the valid ones.
  */
 import { bratsExperiment } from './brats';
+import { continualExperiment } from './continual';
 import type { Experiment } from './experiment';
+import { selfPacedExperiment } from './self-paced';
 
 export const EXPERIMENTS = {
   brats: bratsExperiment,
+  'dhp-continual': continualExperiment,
+  'spl-advise': selfPacedExperiment,
 } as const satisfies Record<string, Experiment>;
 
 export type ExperimentId = keyof typeof EXPERIMENTS;
