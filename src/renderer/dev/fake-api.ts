@@ -3,15 +3,19 @@
  * plausible answers and timed events for every channel, so every view can be looked at and
  * clicked through without an engine. Scenarios: `?fake` (runs and a dataset exist), `?fake=empty`
  * (first start), `?fake=crash` (the engine crashes 12 steps into training), `?fake=electron`
- * (the folder dialog answers). `window.__frugalFake` exposes crash() for manual checks.
+ * (the folder dialog answers). Besides BraTS, continual-learning and self-paced runs (past ones
+ * for the Runs view's method comparison, and live ones from Train) come from dev/fake-methods.ts.
+ * `window.__frugalFake` exposes crash() for manual checks.
  */
 import type { CaseInfo, DatasetScan, EngineStatus, EventChannel, Evaluation, ExperimentInfo, FrugalApi, InvokeChannel, JobInfo, PayloadOf, RequestOf, ResponseOf, RunDetail, RunListItem } from '../../shared/api';
 import type { EngineEvent, EngineEventInput } from '../../shared/events';
 import bratsSchema from './brats-schema.json';
+import { continualMethodOf } from '../lib/method-compare';
+import { continualExperiment, continualTicks, methodSummary, selfPacedExperiment, selfPacedTicks, type Tick } from './fake-methods';
 import { syntheticVolume } from './nifti';
 
 type Handlers = { [K in InvokeChannel]: (req: RequestOf<K>) => Promise<ResponseOf<K>> | ResponseOf<K> };
-type Run = RunDetail & { experiment: string; startedAt: string; endedAt?: string; nextStep: number; totalSteps: number };
+type Run = RunDetail & { experiment: string; startedAt: string; endedAt?: string; nextStep: number; totalSteps: number; ticks?: Tick[] };
 
 const STEP_MS = 120;
 const now = (): string => new Date().toISOString();
@@ -120,11 +124,44 @@ function pastRun(id: string, reversible: boolean, status: 'completed' | 'stopped
   };
 }
 
+/** The method as the engine's summary names it: 'DHP+SI', 'Finetune', 'spld', … */
+const methodLabel = (experiment: string, config: Record<string, unknown>): string => (experiment === 'dhp-continual' ? continualMethodOf(config) : String(config.method ?? 'spl-advise'));
+const ticksOf = (experiment: string, config: Record<string, unknown>): Tick[] => (experiment === 'dhp-continual' ? continualTicks(config) : selfPacedTicks(config));
+
+/** A finished continual or self-paced run, with the events the engine would have stored. */
+function pastMethodRun(id: string, experiment: string, config: Record<string, unknown>, day: number): Run {
+  const ticks = ticksOf(experiment, config);
+  const startedAt = new Date(Date.UTC(2025, 10, day, 14, 0)).toISOString();
+  const totalSteps = ticks.flat().filter((e) => e.type === 'step').length;
+  const events = [
+    stamp({ type: 'started', runId: id, runDir: `/home/user/.frugal/runs/${id}`, experiment, backend: 'cpu', startStep: 0, totalSteps }),
+    ...ticks.flat().map(stamp),
+    stamp({ type: 'done', status: 'completed', step: totalSteps, summary: methodSummary(ticks, methodLabel(experiment, config)) }),
+  ];
+  const card = { id, experiment, createdAt: startedAt, app: { name: 'frugal-studio', version: '0.1.0' }, tfjs: '4.22.0', node: '20.19.0', seed: config.seed ?? 0, preset: 'tiny', backend: { chosen: 'cpu', device: 'CPU (JavaScript kernels)' } };
+  return { id, dir: `/home/user/.frugal/runs/${id}`, experiment, status: 'completed', startedAt, endedAt: startedAt, nextStep: totalSteps, totalSteps, config, card, summary: methodSummary(ticks, methodLabel(experiment, config)), events, predictions: [] };
+}
+
+function pastMethodRuns(): Run[] {
+  const cl = (head: string, importance: string, seed = 0) => ({ seed, benchmark: 'split-mnist', tasks: 5, head, importance, lambda: 100, epochsPerTask: 1, lr: 0.01 });
+  const sp = (method: string, seed = 0) => ({ seed, dataset: 'mnist', method, clustersPerClass: 3, studentEpochs: 8 });
+  return [
+    pastMethodRun('20251123-1400-dhp-si', 'dhp-continual', cl('dhp', 'si'), 23),
+    pastMethodRun('20251123-1300-dhp-si-s1', 'dhp-continual', cl('dhp', 'si', 1), 23),
+    pastMethodRun('20251123-1200-sm-si', 'dhp-continual', cl('softmax', 'si'), 23),
+    pastMethodRun('20251123-1100-dhp', 'dhp-continual', cl('dhp', 'none'), 23),
+    pastMethodRun('20251123-1000-finetune', 'dhp-continual', cl('softmax', 'none'), 23),
+    pastMethodRun('20251122-1400-spl-advise', 'spl-advise', sp('spl-advise'), 22),
+    pastMethodRun('20251122-1300-spld', 'spl-advise', sp('spld'), 22),
+    pastMethodRun('20251122-1200-random', 'spl-advise', sp('random'), 22),
+  ];
+}
+
 export function createFakeApi(opts: { scenario?: string } = {}): FrugalApi {
   const scenario = opts.scenario ?? '';
   const listeners = new Map<string, Set<(p: unknown) => void>>();
   const emit = <K extends EventChannel>(channel: K, payload: PayloadOf<K>): void => listeners.get(channel)?.forEach((l) => l(payload));
-  const runs: Run[] = scenario === 'empty' ? [] : [pastRun('20251125-0930-rev', true, 'completed', 150, 25), pastRun('20251124-0930-std', false, 'stopped', 110, 24)];
+  const runs: Run[] = scenario === 'empty' ? [] : [pastRun('20251125-0930-rev', true, 'completed', 150, 25), pastRun('20251124-0930-std', false, 'stopped', 110, 24), ...pastMethodRuns()];
   let status: EngineStatus = { state: 'idle', job: null, backend: 'cpu', device: 'CPU (JavaScript kernels)', memory: { tensors: 0, tensorBytes: 0, rssBytes: 310e6 } };
   let stopRequested = false;
   let jobSeq = 0;
@@ -177,6 +214,30 @@ export function createFakeApi(opts: { scenario?: string } = {}): FrugalApi {
     setStatus({ state: 'idle', job: null });
   }
 
+  /** A continual or self-paced run: one tick of events per timer, from tick `from` (a resume). */
+  async function runMethod(run: Run, job: JobInfo, from: number): Promise<void> {
+    stopRequested = false;
+    const ticks = (run.ticks ??= ticksOf(run.experiment, run.config));
+    const stepOf = (i: number): number => ticks.slice(0, i).flat().filter((e) => e.type === 'step').length;
+    record(run, job.jobId, stamp({ type: 'started', runId: run.id, runDir: run.dir, experiment: run.experiment, backend: 'cpu', startStep: stepOf(from), totalSteps: run.totalSteps }));
+    for (let i = from; i < ticks.length; i++) {
+      await sleep(STEP_MS);
+      if (status.state === 'crashed' || status.job?.jobId !== job.jobId) return;
+      for (const e of ticks[i]) record(run, job.jobId, stamp(e));
+      run.nextStep = i + 1;
+      if (stopRequested && i + 1 < ticks.length) {
+        run.status = 'stopped';
+        run.summary = { status: 'stopped', steps: stepOf(i + 1), totalSteps: run.totalSteps };
+        record(run, job.jobId, stamp({ type: 'done', status: 'stopped', step: stepOf(i + 1) }));
+        return setStatus({ state: 'idle', job: null });
+      }
+    }
+    run.status = 'completed';
+    run.summary = methodSummary(ticks, methodLabel(run.experiment, run.config));
+    record(run, job.jobId, stamp({ type: 'done', status: 'completed', step: run.totalSteps, summary: run.summary }));
+    setStatus({ state: 'idle', job: null });
+  }
+
   const find = (runId: string): Run => {
     const r = runs.find((x) => x.id === runId);
     if (!r) throw new Error(`runs:get: no run '${runId}' in /home/user/.frugal/runs`);
@@ -198,7 +259,8 @@ export function createFakeApi(opts: { scenario?: string } = {}): FrugalApi {
       },
     },
     { id: 'coco-bifpn', title: 'COCO detection, reversible BiFPN', description: 'Object detection with a reversible BiFPN neck.', built: false, datasets: ['coco'], configSchema: {}, presets: {} },
-    { id: 'continual-dhp', title: 'Continual learning with plastic weights', description: 'Split-MNIST with differentiable Hebbian plasticity vs EWC.', built: false, datasets: ['mnist'], configSchema: {}, presets: {} },
+    continualExperiment,
+    selfPacedExperiment,
   ];
 
   const storedEvaluations = new Map<string, Evaluation>();
@@ -252,8 +314,20 @@ export function createFakeApi(opts: { scenario?: string } = {}): FrugalApi {
       }
       return { url };
     },
-    'train:start': ({ config }) => {
+    'train:start': ({ experiment, preset, config }) => {
       busy();
+      if (experiment !== 'brats') {
+        const exp = experiments.find((e) => e.id === experiment && e.built);
+        if (!exp) throw new Error(`train:start: unknown experiment '${experiment}'`);
+        const id = `2025${String(Date.now()).slice(-8)}-${experiment}`;
+        const ticks = ticksOf(experiment, config);
+        const totalSteps = ticks.flat().filter((e) => e.type === 'step').length;
+        const run: Run = { id, dir: `/home/user/.frugal/runs/${id}`, experiment, status: 'running', startedAt: now(), nextStep: 0, totalSteps, ticks, config, card: { id, experiment, seed: config.seed ?? 0, preset: preset ?? '', backend: { chosen: 'cpu' } }, summary: null, events: [], predictions: [] };
+        runs.unshift(run);
+        const job = newJob('train', id);
+        void runMethod(run, job, 0);
+        return job;
+      }
       if (typeof config.data !== 'string' || !config.data) throw new Error("train:start: config of 'brats': data: Invalid input: expected string, received undefined");
       const p = config.patchSize as number[] | undefined;
       const levels = (config.widths as number[] | undefined)?.length ?? 4;
@@ -271,7 +345,7 @@ export function createFakeApi(opts: { scenario?: string } = {}): FrugalApi {
       if (run.status === 'completed') throw new Error(`train:resume: run ${runId} already completed; nothing to resume`);
       run.status = 'running';
       const job = newJob('train', runId);
-      void runTraining(run, job, run.nextStep);
+      void (run.experiment === 'brats' ? runTraining(run, job, run.nextStep) : runMethod(run, job, run.nextStep));
       return job;
     },
     'jobs:stop': ({ jobId }) => {

@@ -1,10 +1,15 @@
 /**
  * Training curves out of engine events: training loss per step and validation metrics per
- * validation, keyed by step. A step seen again (a resumed run repeating steps after its last
- * checkpoint, or history replayed over live events) replaces what followed it, so a curve never
- * doubles back or shows a segment the run has since redone.
+ * validation, keyed by step; and the method-specific views (continual learning's accuracy matrix,
+ * self-paced learning's epochs and embedding), folded by their own modules. A step seen again (a
+ * resumed run repeating steps after its last checkpoint, or history replayed over live events)
+ * replaces what followed it, so a curve never doubles back or shows a segment the run has since
+ * redone.
  */
 import type { EngineEvent } from '../../shared/events';
+import { type CurriculumCurve, curriculumUpTo, withCurriculum } from './curriculum';
+import { type EmbeddingSnapshot, snapshotOf } from './embedding';
+import { type TaskMatrix, taskMatrixUpTo, withTaskEval } from './task-matrix';
 
 export interface Curves {
   steps: number[];
@@ -18,10 +23,37 @@ export interface Curves {
   valOn: string | null;
   bestStep: number | null;
   totalSteps: number | null;
+  /** Continual learning: rows of the task × task accuracy matrix ('task-eval'); immutable. */
+  tasks: TaskMatrix | null;
+  /** Self-paced learning: one point per student epoch ('curriculum'); immutable. */
+  curriculum: CurriculumCurve | null;
+  /** Self-paced learning: the newest 2-D embedding ('embedding'); immutable. */
+  embedding: EmbeddingSnapshot | null;
 }
 
 export function emptyCurves(): Curves {
-  return { steps: [], loss: [], epoch: [], lr: [], valSteps: [], val: {}, valOn: null, bestStep: null, totalSteps: null };
+  return { steps: [], loss: [], epoch: [], lr: [], valSteps: [], val: {}, valOn: null, bestStep: null, totalSteps: null, tasks: null, curriculum: null, embedding: null };
+}
+
+/** Validation metrics that are accuracies (classification runs: 'test_accuracy', …), in name order. */
+export function accuracyKeys(c: Curves): string[] {
+  return Object.keys(c.val)
+    .filter((k) => /accuracy/i.test(k))
+    .sort();
+}
+
+/**
+ * Whether the Dice chart belongs in the job panel: the run reports Dice, or it has reported no
+ * validation metric and no method view yet (a segmentation run before its first validation).
+ */
+export function showsDice(c: Curves): boolean {
+  const keys = Object.keys(c.val);
+  return keys.some((k) => k.startsWith('dice')) || (keys.length === 0 && !hasMethodData(c));
+}
+
+/** Whether the run reports a method-specific view (continual or self-paced learning). */
+export function hasMethodData(c: Curves): boolean {
+  return !!(c.tasks || c.curriculum || c.embedding);
 }
 
 /** Index of the first entry >= step (arrays are ascending). */
@@ -63,6 +95,9 @@ export function addEvent(c: Curves, e: EngineEvent): boolean {
       // A resumed run continues after startStep: anything later in the history is redone.
       truncateSteps(c, e.startStep + 1);
       truncateVal(c, e.startStep + 1);
+      c.tasks = taskMatrixUpTo(c.tasks, e.startStep);
+      c.curriculum = curriculumUpTo(c.curriculum, e.startStep);
+      if (c.embedding && c.embedding.step > e.startStep) c.embedding = null;
       return true;
     case 'step': {
       truncateSteps(c, e.step);
@@ -87,12 +122,25 @@ export function addEvent(c: Curves, e: EngineEvent): boolean {
       if (e.best) c.bestStep = e.step;
       return true;
     }
+    case 'task-eval':
+      c.tasks = withTaskEval(c.tasks, e);
+      return true;
+    case 'curriculum':
+      c.curriculum = withCurriculum(c.curriculum, e);
+      return true;
+    case 'embedding':
+      c.embedding = snapshotOf(e);
+      return true;
     default:
       return false;
   }
 }
 
-/** A copy sharing nothing with `c` (the UI keeps immutable snapshots; charts compare by identity). */
+/**
+ * A copy sharing nothing mutable with `c` (the UI keeps immutable snapshots; charts compare by
+ * identity). The method views are immutable already, so the copy shares them: a new step does not
+ * redraw the accuracy matrix or the embedding.
+ */
 export function cloneCurves(c: Curves): Curves {
   return {
     ...c,

@@ -1,0 +1,21 @@
+/**
+ * A run's key result for the run list, from its summary (summary.json, as the engine writes it):
+ * segmentation runs their best validation mean Dice; continual runs the method and the average
+ * accuracy over all tasks (ACC); self-paced runs the method and the final test accuracy.
+ */
+import { formatNumber } from './format';
+
+const num = (v: unknown): number | null => (typeof v === 'number' && Number.isFinite(v) ? v : null);
+const pct = (v: number): string => `${(v * 100).toFixed(1)} %`;
+
+export function runResult(summary: Readonly<Record<string, unknown>> | null | undefined): string {
+  if (!summary) return '—';
+  const method = typeof summary.method === 'string' && summary.method ? `${summary.method} · ` : '';
+  const dice = num(summary.bestDiceMean);
+  if (dice !== null) return `Dice ${formatNumber(dice)}`;
+  const acc = num(summary.averageAccuracy);
+  if (acc !== null) return `${method}ACC ${pct(acc)}`;
+  const test = num(summary.finalTestAccuracy);
+  if (test !== null) return `${method}test ${pct(test)}`;
+  return method ? method.slice(0, -3) : '—';
+}

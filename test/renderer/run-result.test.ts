@@ -1,0 +1,17 @@
+// The run list's key result from a run's summary (lib/run-result.ts), for each kind of experiment.
+import { describe, expect, it } from 'vitest';
+import { runResult } from '../../src/renderer/lib/run-result';
+
+describe('runResult', () => {
+  it('names the key number of each kind of run', () => {
+    expect(runResult({ bestDiceMean: 0.71666 })).toBe('Dice 0.717');
+    expect(runResult({ method: 'DHP+SI', averageAccuracy: 0.9634, meanForgetting: 0.01 })).toBe('DHP+SI · ACC 96.3 %');
+    expect(runResult({ method: 'spld', finalTestAccuracy: 0.332 })).toBe('spld · test 33.2 %');
+  });
+
+  it('says what it can of a run without results yet', () => {
+    expect(runResult(undefined)).toBe('—');
+    expect(runResult({ steps: 3 })).toBe('—');
+    expect(runResult({ method: 'Finetune', averageAccuracy: null })).toBe('Finetune');
+  });
+});
