@@ -10,7 +10,7 @@
  * model's p(y|x), k backward passes per sample).
  */
 import * as tf from '@tensorflow/tfjs';
-import { disposeMap, metaCount, perSampleGradientMean, putState, snapshot, takeState, type EstimatorKind, type ImportanceEstimator, type LoadedState, type StepRecord, type TaskData } from './importance';
+import { anchoredTerms, disposeMap, metaCount, perSampleGradientMean, putAnchored, putState, snapshot, takeAnchored, takeState, type EstimatorKind, type ImportanceEstimator, type LoadedState, type StepRecord, type TaskData } from './importance';
 import type { AnchorTerm } from './penalty';
 
 export type FisherKind = 'empirical' | 'true';
@@ -142,15 +142,12 @@ export class OnlineEwc implements ImportanceEstimator {
   }
 
   penaltyTerms(): readonly AnchorTerm[] {
-    return this.fisher && this.anchor ? [{ importance: this.fisher, anchor: this.anchor, coefficient: 0.5 }] : [];
+    return anchoredTerms(this.fisher, this.anchor, 0.5);
   }
 
   stateTensors(): Map<string, tf.Tensor> {
     const out = new Map<string, tf.Tensor>();
-    if (this.fisher && this.anchor) {
-      putState(out, 'online-ewc/fisher/', this.fisher);
-      putState(out, 'online-ewc/anchor/', this.anchor);
-    }
+    putAnchored(out, 'online-ewc/', 'fisher', this.fisher, this.anchor);
     return out;
   }
 
@@ -163,9 +160,7 @@ export class OnlineEwc implements ImportanceEstimator {
     this.dispose();
     this.tasks = n;
     if (n === 0) return;
-    this.fisher = takeState(tensors, 'online-ewc/fisher/', 'Online EWC');
-    this.anchor = takeState(tensors, 'online-ewc/anchor/', 'Online EWC');
-    if (this.fisher.size === 0 || this.fisher.size !== this.anchor.size) throw new Error(`Online EWC: state has ${this.fisher.size} Fisher and ${this.anchor.size} anchor tensors`);
+    ({ importance: this.fisher, anchor: this.anchor } = takeAnchored(tensors, 'online-ewc/', 'fisher', 'Online EWC', 'Fisher'));
   }
 
   dispose(): void {

@@ -174,6 +174,33 @@ export function takeState(tensors: LoadedState, prefix: string, where: string): 
   return out;
 }
 
+/**
+ * Online EWC, SI and MAS keep one importance map and one anchor (the parameters at the end of the
+ * last task): their single penalty term and its checkpoint entries `<prefix><key>/…`,
+ * `<prefix>anchor/…`. (EWC keeps one pair per task: ewc.ts.)
+ */
+export function anchoredTerms(importance: ReadonlyMap<string, tf.Tensor> | null, anchor: ReadonlyMap<string, tf.Tensor> | null, coefficient: number): readonly AnchorTerm[] {
+  return importance && anchor ? [{ importance, anchor, coefficient }] : [];
+}
+
+export function putAnchored(out: Map<string, tf.Tensor>, prefix: string, key: string, importance: ReadonlyMap<string, tf.Tensor> | null, anchor: ReadonlyMap<string, tf.Tensor> | null): void {
+  if (!importance || !anchor) return;
+  putState(out, `${prefix}${key}/`, importance);
+  putState(out, `${prefix}anchor/`, anchor);
+}
+
+/** Reads what putAnchored wrote; `label` names the importance in errors (Ω, Fisher). */
+export function takeAnchored(tensors: LoadedState, prefix: string, key: string, where: string, label: string): { importance: Map<string, tf.Tensor>; anchor: Map<string, tf.Tensor> } {
+  const importance = takeState(tensors, `${prefix}${key}/`, where);
+  const anchor = takeState(tensors, `${prefix}anchor/`, where);
+  if (importance.size === 0 || importance.size !== anchor.size) {
+    disposeMap(importance);
+    disposeMap(anchor);
+    throw new Error(`${where}: state has ${importance.size} ${label} and ${anchor.size} anchor tensors`);
+  }
+  return { importance, anchor };
+}
+
 /** Reads a non-negative integer from estimator metadata, naming the field when it is bad. */
 export function metaCount(meta: Record<string, unknown>, field: string, where: string): number {
   const v = meta[field];

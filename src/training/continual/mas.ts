@@ -7,7 +7,7 @@
  * [U: the sample count is not in METHODS.md].
  */
 import * as tf from '@tensorflow/tfjs';
-import { disposeMap, metaCount, perSampleGradientMean, putState, snapshot, takeState, type EstimatorKind, type ImportanceEstimator, type LoadedState, type StepRecord, type TaskData } from './importance';
+import { anchoredTerms, disposeMap, metaCount, perSampleGradientMean, putAnchored, snapshot, takeAnchored, type EstimatorKind, type ImportanceEstimator, type LoadedState, type StepRecord, type TaskData } from './importance';
 import type { AnchorTerm } from './penalty';
 
 export interface MasOptions {
@@ -53,15 +53,12 @@ export class Mas implements ImportanceEstimator {
   }
 
   penaltyTerms(): readonly AnchorTerm[] {
-    return this.omega && this.anchor ? [{ importance: this.omega, anchor: this.anchor, coefficient: 1 }] : [];
+    return anchoredTerms(this.omega, this.anchor, 1);
   }
 
   stateTensors(): Map<string, tf.Tensor> {
     const out = new Map<string, tf.Tensor>();
-    if (this.omega && this.anchor) {
-      putState(out, 'mas/omega/', this.omega);
-      putState(out, 'mas/anchor/', this.anchor);
-    }
+    putAnchored(out, 'mas/', 'omega', this.omega, this.anchor);
     return out;
   }
 
@@ -74,9 +71,7 @@ export class Mas implements ImportanceEstimator {
     this.dispose();
     this.tasks = n;
     if (n === 0) return;
-    this.omega = takeState(tensors, 'mas/omega/', 'MAS');
-    this.anchor = takeState(tensors, 'mas/anchor/', 'MAS');
-    if (this.omega.size === 0 || this.omega.size !== this.anchor.size) throw new Error(`MAS: state has ${this.omega.size} Ω and ${this.anchor.size} anchor tensors`);
+    ({ importance: this.omega, anchor: this.anchor } = takeAnchored(tensors, 'mas/', 'omega', 'MAS', 'Ω'));
   }
 
   dispose(): void {

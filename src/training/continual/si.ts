@@ -9,7 +9,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { hostData, useHostPath } from './host-path';
-import { disposeMap, metaCount, putState, snapshot, takeState, type EstimatorKind, type ImportanceEstimator, type LoadedState, type StepRecord } from './importance';
+import { anchoredTerms, disposeMap, metaCount, putAnchored, putState, snapshot, takeAnchored, takeState, type EstimatorKind, type ImportanceEstimator, type LoadedState, type StepRecord } from './importance';
 import type { AnchorTerm } from './penalty';
 
 export interface SiOptions {
@@ -98,15 +98,12 @@ export class Si implements ImportanceEstimator {
   }
 
   penaltyTerms(): readonly AnchorTerm[] {
-    return this.omega && this.anchor ? [{ importance: this.omega, anchor: this.anchor, coefficient: 1 }] : [];
+    return anchoredTerms(this.omega, this.anchor, 1);
   }
 
   stateTensors(): Map<string, tf.Tensor> {
     const out = new Map<string, tf.Tensor>();
-    if (this.omega && this.anchor) {
-      putState(out, 'si/omega/', this.omega);
-      putState(out, 'si/anchor/', this.anchor);
-    }
+    putAnchored(out, 'si/', 'omega', this.omega, this.anchor);
     if (this.running && this.start) {
       putState(out, 'si/running/', this.running);
       putState(out, 'si/start/', this.start);
@@ -123,9 +120,7 @@ export class Si implements ImportanceEstimator {
     this.dispose();
     this.tasks = n;
     if (n > 0) {
-      this.omega = takeState(tensors, 'si/omega/', 'SI');
-      this.anchor = takeState(tensors, 'si/anchor/', 'SI');
-      if (this.omega.size === 0 || this.omega.size !== this.anchor.size) throw new Error(`SI: state has ${this.omega.size} Ω and ${this.anchor.size} anchor tensors`);
+      ({ importance: this.omega, anchor: this.anchor } = takeAnchored(tensors, 'si/', 'omega', 'SI', 'Ω'));
     }
     if (meta.inTask === true) {
       this.running = takeState(tensors, 'si/running/', 'SI');
