@@ -7,7 +7,7 @@
  *   npx tsx bench/index.ts [name ...] [--quick] [--out DIR]
  *   npm run bench -- unet-memory
  *
- * No names runs every bench except gpu-speed (it needs a real GPU: name it). `--quick` shrinks every size so the whole suite is a smoke check
+ * No names runs every bench except gpu-speed (it needs a real GPU) and continual-split-paper (~40 min): name them. `--quick` shrinks every size so the whole suite is a smoke check
  * of a few minutes; its numbers are not citable, so they go to a temp folder (printed), never
  * over bench/results/. The backend is cpu unless FRUGAL_BACKEND says otherwise.
  *
@@ -22,6 +22,7 @@ import { fileURLToPath } from 'node:url';
 import { formatBackendReport, selectBackend } from '../src/training/backend/select';
 import { bratsLoadBench } from './brats-load.bench';
 import { continualBench } from './continual.bench';
+import { continualSplitPaperBench } from './continual-split-paper.bench';
 import { gpuSpeedBench } from './gpu-speed.bench';
 import { selfPacedBench } from './self-paced.bench';
 import { machineInfo, machineLine, RESULTS_DIR, round, writeResults, type Bench } from './lib';
@@ -41,12 +42,13 @@ const BENCHES: readonly (Bench | ScriptBench)[] = [
   bratsLoadBench,
   gpuSpeedBench,
   continualBench,
+  continualSplitPaperBench,
   selfPacedBench,
   { name: 'depthwise3d', title: '3D layer implementations (depthwise, pointwise, conv3d, groupNorm, silu, upsampling)', script: 'depthwise3d.bench.ts' },
 ];
 
 /** Benches that need hardware this machine may lack: run only when named. */
-const BY_NAME_ONLY = new Set(['gpu-speed']);
+const BY_NAME_ONLY = new Set(['gpu-speed', 'continual-split-paper']);
 
 const USAGE = `usage: npx tsx bench/index.ts [name ...] [--quick] [--out DIR]
   (or: npm run bench -- [name ...] [--quick])

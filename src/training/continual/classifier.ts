@@ -12,7 +12,7 @@
  * DHP's α and η are trainable but never regularised; the Hebbian trace is state, not a parameter.
  */
 import * as tf from '@tensorflow/tfjs';
-import { flattenParams, type ParamTree } from '../core/params';
+import { flattenParams, uniformInit, type ParamTree } from '../core/params';
 import { type Rng } from '../core/rng';
 import { applyLinearHead, applyMlpHidden, classSelector, initLinear, initMlpHidden, mlpHiddenWidth, selectClasses, type LinearParams, type MlpConfig } from '../models/mlp';
 import { applyDhpSoftmax, DHP_PLASTIC_PARAMS, dhpSoftmaxConfig, HebbianTrace, initDhpSoftmax, plasticNormPerClass, type DhpSoftmaxConfig, type DhpSoftmaxParams } from './dhp-softmax';
@@ -33,6 +33,22 @@ export function mlpBody(cfg: MlpConfig, rng: Rng): Body {
 }
 
 export type DhpOptions = Partial<Omit<DhpSoftmaxConfig, 'inFeatures' | 'numClasses'>>;
+
+/**
+ * Head initialisation. DHP's settings, and for the plain softmax head the fan of its weights'
+ * U(±1/√fan): 'in' = the width m (PyTorch nn.Linear, the default) or 'out' = the classes d, the
+ * scale DHP's θ gets from the authors' code: the ablation that separates DHP's plastic weights
+ * from its larger initial head (bench/continual-split-paper.bench.ts). The bias stays U(±1/√m).
+ */
+export type HeadOptions = DhpOptions & { readonly softmaxInitFan?: 'in' | 'out' };
+
+function initSoftmaxHead(rng: Rng, width: number, numClasses: number, fan: 'in' | 'out'): LinearParams<tf.Variable> {
+  if (fan !== 'in' && fan !== 'out') throw new Error(`ContinualClassifier: softmaxInitFan = '${String(fan)}' must be 'in' or 'out'`);
+  const head = initLinear(rng, width, numClasses);
+  if (fan === 'in') return head;
+  head.w.dispose();
+  return { w: uniformInit(rng.fork('w'), [width, numClasses], 1 / Math.sqrt(numClasses)), b: head.b };
+}
 
 /** The outputs of one task, as the importance estimators and evaluation read them. */
 export interface TaskOutputs {
@@ -76,14 +92,15 @@ export class ContinualClassifier {
     readonly headKind: HeadKind,
     readonly numClasses: number,
     rng: Rng,
-    dhp: DhpOptions = {},
+    headOptions: HeadOptions = {},
   ) {
     if (!HEAD_KINDS.includes(headKind)) throw new Error(`ContinualClassifier: head = '${String(headKind)}' must be one of ${HEAD_KINDS.join(', ')}`);
     if (!Number.isInteger(numClasses) || numClasses < 1) throw new Error(`ContinualClassifier: numClasses = ${numClasses} must be an integer ≥ 1`);
+    const { softmaxInitFan = 'in', ...dhp } = headOptions;
     const head =
       headKind === 'dhp'
         ? initDhpSoftmax(dhpSoftmaxConfig({ ...dhp, inFeatures: body.width, numClasses }), rng.fork('head'))
-        : initLinear(rng.fork('head'), body.width, numClasses);
+        : initSoftmaxHead(rng.fork('head'), body.width, numClasses, softmaxInitFan);
     this.params = { body: body.params, head };
     this.named = flattenParams(this.params);
     const plastic = new Set(headKind === 'dhp' ? DHP_PLASTIC_PARAMS.map((k) => `head.${k}`) : []);
@@ -153,6 +170,6 @@ export class ContinualClassifier {
 }
 
 /** The benchmarks' model: the MLP body of models/mlp.ts under a softmax or DHP head. */
-export function mlpClassifier(cfg: MlpConfig, head: HeadKind, rng: Rng, dhp: DhpOptions = {}): ContinualClassifier {
-  return new ContinualClassifier(mlpBody(cfg, rng.fork('body')), head, cfg.numClasses, rng, dhp);
+export function mlpClassifier(cfg: MlpConfig, head: HeadKind, rng: Rng, headOptions: HeadOptions = {}): ContinualClassifier {
+  return new ContinualClassifier(mlpBody(cfg, rng.fork('body')), head, cfg.numClasses, rng, headOptions);
 }

@@ -28,6 +28,22 @@ describe('ContinualClassifier', () => {
     soft.dispose();
   });
 
+  it("softmaxInitFan 'out' rescales the same head weights to U(±1/√classes); the bias and body do not change", () => {
+    const cfg = mlpConfig({ inputSize: 3, hiddenSizes: [16], numClasses: 4 });
+    const a = mlpClassifier(cfg, 'softmax', new Rng(7));
+    const b = mlpClassifier(cfg, 'softmax', new Rng(7), { softmaxInitFan: 'out' });
+    const w = (m: ContinualClassifier, n: string) => read(m.named.get(n)!);
+    const wa = w(a, 'head.w');
+    const wb = w(b, 'head.w');
+    wb.forEach((v, i) => expect(v).toBeCloseTo(wa[i] * Math.sqrt(16 / 4), 5)); // 1/√4 over 1/√16
+    expect(Math.max(...wb.map(Math.abs))).toBeLessThanOrEqual(0.5);
+    expect(Math.max(...wb.map(Math.abs))).toBeGreaterThan(0.25); // 64 draws reach past half the bound
+    expect(w(b, 'head.b')).toEqual(w(a, 'head.b'));
+    expect(w(b, 'body.hidden.0.w')).toEqual(w(a, 'body.hidden.0.w'));
+    expect(() => mlpClassifier(cfg, 'softmax', new Rng(7), { softmaxInitFan: 'x' as never })).toThrow(/softmaxInitFan = 'x' must be 'in' or 'out'/);
+    [a, b].forEach((m) => m.dispose());
+  });
+
   it('evaluates accuracy by hand, on all outputs and on a task’s head; a label outside the head is an error', async () => {
     // h = relu(x·W0) = [relu(x0), relu(x1), relu(−x0), relu(−x1)]; head picks h0, h1, h2 as the class-0/1/2 scores.
     const model = tiny('softmax', 3);

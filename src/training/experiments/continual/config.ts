@@ -13,7 +13,7 @@
 import { z } from 'zod';
 import { ESTIMATOR_KINDS, type EstimatorKind } from '../../continual/importance';
 import type { EstimatorOptions } from '../../continual/estimators';
-import type { DhpOptions, HeadKind } from '../../continual/classifier';
+import type { HeadKind, HeadOptions } from '../../continual/classifier';
 import type { OptimizerSettings } from '../../continual/optimizer';
 
 const int = () => z.number().int();
@@ -56,6 +56,11 @@ export const continualConfigSchema = z
       .default('out')
       .describe("DHP: slow weights θ ~ U(±1/√fan): 'out' = classes, what the authors' code does (kaiming_uniform_ on an (in, out) tensor) [C blog]; 'in' = hidden width, METHODS.md's wording (PyTorch Linear). Split MNIST at the poster's settings, seed 0: 98.65 % with 'out', 94.75 % with 'in', fine-tuning 95.26 %")
       .meta({ title: 'DHP θ init fan' }),
+    softmaxInitFan: z
+      .enum(['in', 'out'])
+      .default('in')
+      .describe("softmax head: weights ~ U(±1/√fan): 'in' = hidden width (PyTorch Linear, the default); 'out' = classes, DHP θ's scale — an ablation that tells DHP's plastic weights from its larger initial head")
+      .meta({ title: 'Softmax init fan' }),
     // consolidation
     importance: z.enum(IMPORTANCE).default('none').describe('synaptic consolidation: a quadratic penalty anchoring the slow weights (never DHP’s α, η) with importances from EWC, Online EWC, SI or MAS; none = fine-tuning').meta({ title: 'Consolidation' }),
     ewcLambda: z.number().min(0).default(1000).describe('EWC and Online EWC: penalty strength λ in (λ/2)·Σ F·(θ − θ*)² [U: the better of 100 and 1000 on the reduced P-MNIST]').meta({ title: 'EWC λ' }),
@@ -135,8 +140,8 @@ export function estimatorOptions(c: ContinualConfig): EstimatorOptions {
   return { fisher: c.fisher, samples: c.importanceSamples, gamma: c.onlineEwcGamma, xi: c.siXi };
 }
 
-export function dhpOptions(c: ContinualConfig): DhpOptions {
-  return { etaInit: c.dhpEtaInit, alphaInitMax: c.dhpAlphaInitMax, thetaInitFan: c.dhpThetaInitFan };
+export function headOptions(c: ContinualConfig): HeadOptions {
+  return { etaInit: c.dhpEtaInit, alphaInitMax: c.dhpAlphaInitMax, thetaInitFan: c.dhpThetaInitFan, softmaxInitFan: c.softmaxInitFan };
 }
 
 export function optimizerSettings(c: ContinualConfig): OptimizerSettings {

@@ -20,7 +20,7 @@ import { mlpConfig } from '../../models/mlp';
 import type { CheckpointReason } from '../../loop/trainer';
 import type { ExperimentContext } from '../experiment';
 import { useMatmulBackend } from './backend';
-import { dhpOptions, estimatorOptions, methodName, optimizerSettings, penaltyStrength, type ContinualConfig } from './config';
+import { headOptions, estimatorOptions, methodName, optimizerSettings, penaltyStrength, type ContinualConfig } from './config';
 import { loadContinualData, stepsPerEpoch, taskBatches, viewBatches } from './data';
 import { continualResults, RESULT_DEFINITIONS, taskEvalEvent, taskEvalLine } from './results';
 import { readContinualState, saveContinualState, type ContinualPosition, type ContinualProgress } from './state';
@@ -71,7 +71,7 @@ export async function* trainContinual(ctx: ExperimentContext<ContinualConfig>): 
     const facts = { experiment: CONTINUAL_EXPERIMENT_ID, benchmark: c.benchmark, method: methodName(c.head, c.importance), taskNames, backend: backend.name };
 
     const mlp = mlpConfig({ inputSize: data.inputSize, hiddenSizes: c.hiddenSizes, numClasses: data.numClasses });
-    const model = mlpClassifier(mlp, c.head, new Rng(c.seed).fork('init'), dhpOptions(c));
+    const model = mlpClassifier(mlp, c.head, new Rng(c.seed).fork('init'), headOptions(c));
     const optimizer = createOptimizer(model.named, optimizerSettings(c));
     let estimator: ImportanceEstimator | null = c.importance === 'none' ? null : createEstimator(c.importance, estimatorOptions(c));
     let position: ContinualPosition = { step: 0, task: 0, stepInTask: 0 };
