@@ -38,7 +38,7 @@ describe('frugal train dhp-continual', () => {
     expect(steps.every((s) => s.totalSteps === 30 && Number.isFinite(s.loss))).toBe(true);
     expect(steps.at(-1)!.memory.tensors).toBe(steps[12].memory.tensors); // no per-step leak
     const started = r.events[0] as Ev<'started'>;
-    expect(started).toMatchObject({ type: 'started', experiment: 'dhp-continual' });
+    expect(started).toMatchObject({ type: 'started', experiment: 'dhp-continual', backend: 'cpu', totalSteps: 30 }); // FRUGAL_BACKEND=cpu (test/cli.ts) wins
     expect(r.events.at(-1)).toMatchObject({ type: 'done', status: 'completed', step: 30 });
 
     const saved = JSON.parse(await readFile(join(started.runDir, 'continual.json'), 'utf8')) as { accuracyMatrix: number[][]; taskNames: string[]; method: string };
@@ -75,6 +75,19 @@ describe('frugal train dhp-continual', () => {
     expect(evals.map((e) => e.accuracies.length)).toEqual([2, 3]);
     evals.forEach((e) => expect(e.accuracies.at(-1)).toBeGreaterThan(0.85));
     expect(second.events.at(-1)).toMatchObject({ type: 'done', status: 'completed', step: 30 });
+  }, 90_000);
+
+  it('trains on wasm when no backend is forced, and says so in started, the card and `frugal runs`', async () => {
+    const own = join(await mkdtemp(join(tmpdir(), 'frugal-cli-continual-auto-')), 'runs');
+    const r = await frugal(['train', 'dhp-continual', '--preset', 'tiny', '--tasks', '1', '--runs', own, '--json'], { env: { FRUGAL_BACKEND: 'auto' } });
+    expect(r.code, r.stderr).toBe(0);
+    const started = r.events[0] as Ev<'started'>;
+    expect(started).toMatchObject({ type: 'started', backend: 'wasm', totalSteps: 10 }); // 600 images / 64 → 10 updates
+    const card = JSON.parse(await readFile(join(started.runDir, 'card.json'), 'utf8')) as { backend: { chosen: string; forcedBy?: string } };
+    expect(card.backend.chosen).toBe('wasm');
+    expect(card.backend.forcedBy).toBeUndefined();
+    const list = await frugal(['runs', '--runs', own]);
+    expect(list.stdout).toMatch(new RegExp(`^${started.runId}  completed   on wasm, 10/10 steps, average accuracy 0\\.\\d{4}\n$`));
   }, 90_000);
 
   it('refuses a bad value naming the field', async () => {

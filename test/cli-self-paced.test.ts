@@ -66,6 +66,11 @@ describe('frugal train spl-advise (tiny preset, Fashion-MNIST)', () => {
     // Steps: one global count across both phases; no tensor leak within the student phase.
     const steps = ofType(r.events, 'step');
     expect(steps.map((s) => s.step)).toEqual(steps.map((_, i) => i + 1));
+    // Up front: 24 Magnet steps + 3 student epochs as full passes of ⌈600/16⌉ = 38 updates = 138;
+    // the step events lower it as the selection shrinks, to the steps actually made.
+    expect(r.events[0]).toMatchObject({ type: 'started', totalSteps: 138 });
+    expect(steps[0].totalSteps).toBe(138);
+    steps.slice(1).forEach((s, i) => expect(s.totalSteps).toBeLessThanOrEqual(steps[i].totalSteps));
     expect(steps.at(-1)!.totalSteps).toBe(steps.length);
     const student = steps.filter((s) => s.step > 24);
     expect(student.at(-1)!.memory.tensors).toBe(student[2].memory.tensors);

@@ -10,10 +10,11 @@ import { evaluateBrats } from '../training/experiments/brats/evaluate';
 import { recordEvaluation } from '../training/experiments/brats/evaluation-summary';
 import { predictBrats } from '../training/experiments/brats/predict';
 import { coerceCliValue, configJsonSchema, kebab } from '../training/experiments/config';
+import type { BackendPurpose } from '../training/experiments/experiment';
 import { getExperiment } from '../training/experiments/registry';
 import { resumeRun, startRun } from '../training/runs/driver';
 import { defaultRunsRoot } from '../training/runs/paths';
-import { listRuns, openRun } from '../training/runs/store';
+import { listRuns, openRun, type ListedRun } from '../training/runs/store';
 import { stamp, type EngineEventInput } from '../shared/events';
 import { formatDuration, jsonSink, textSink, type EventSink } from './output';
 
@@ -26,8 +27,9 @@ interface CommonOptions {
 const runsRoot = (o: CommonOptions): string => o.runs ?? defaultRunsRoot();
 const sinkFor = (o: CommonOptions): EventSink => (o.json ? jsonSink() : textSink());
 
-async function backendFor(o: CommonOptions): Promise<BackendReport> {
-  return selectBackend(o.backend !== undefined ? { prefer: o.backend } : {});
+/** The backend for this process; `purpose` is the experiment's (wasm is welcome for 'matmul'). A --backend wins. */
+async function backendFor(o: CommonOptions, purpose?: BackendPurpose): Promise<BackendReport> {
+  return selectBackend({ ...(o.backend !== undefined ? { prefer: o.backend } : {}), ...(purpose ? { purpose } : {}) });
 }
 
 /** Ctrl-C once: stop after the current step (with a checkpoint); twice: exit now. */
@@ -101,13 +103,15 @@ function overridesFrom(experimentId: string, opts: Record<string, unknown>): Rec
 
 export async function trainCommand(experimentId: string, opts: Record<string, unknown>): Promise<void> {
   const o = opts as CommonOptions & { preset?: string; resume?: string };
-  const sink = sinkFor(o);
-  const backend = await backendFor(o);
-  const ac = stopOnSigint(sink);
   const overrides = overridesFrom(experimentId, opts);
+  if (o.resume && (Object.keys(overrides).length || o.preset)) throw new Error('--resume continues a run with its saved config; drop the other settings (or start a new run)');
+  // A resumed run continues its own experiment (resumeRun reads it from the run), whatever the verb says.
+  const runExperiment = o.resume ? (await openRun(runsRoot(o), o.resume)).readStatus().experiment : experimentId;
+  const sink = sinkFor(o);
+  const backend = await backendFor(o, getExperiment(runExperiment).backendPurpose);
+  const ac = stopOnSigint(sink);
   let gen;
   if (o.resume) {
-    if (Object.keys(overrides).length || o.preset) throw new Error('--resume continues a run with its saved config; drop the other settings (or start a new run)');
     gen = resumeRun({ run: o.resume, runsRoot: runsRoot(o), backend, signal: ac.signal });
   } else {
     gen = startRun({ experimentId, preset: o.preset, overrides, runsRoot: runsRoot(o), backend, signal: ac.signal });
@@ -158,10 +162,24 @@ export async function runsCommand(o: CommonOptions): Promise<void> {
     process.stdout.write(`no runs in ${runsRoot(o)}\n`);
     return;
   }
-  for (const r of runs) {
-    const s = (r.summary ?? {}) as Record<string, unknown>;
-    const best = typeof s.bestDiceMean === 'number' ? `best val Dice ${s.bestDiceMean.toFixed(4)}` : '';
-    const steps = typeof s.steps === 'number' ? `${s.steps}/${s.totalSteps} steps` : '';
-    process.stdout.write(`${r.id}  ${r.status.padEnd(11)} ${[steps, best].filter(Boolean).join(', ')}\n`);
-  }
+  for (const r of runs) process.stdout.write(`${runLine(r)}\n`);
+}
+
+/** One `frugal runs` line: id, status, backend, steps and the experiment's key number. */
+export function runLine(r: ListedRun): string {
+  const s = (r.summary ?? {}) as Record<string, unknown>;
+  const num = (k: string): number | null => (typeof s[k] === 'number' ? (s[k] as number) : null);
+  const steps = num('steps');
+  const total = num('totalSteps');
+  const key: [string, number | null][] = [
+    ['best val Dice', num('bestDiceMean')],
+    ['average accuracy', num('averageAccuracy')],
+    ['final test accuracy', num('finalTestAccuracy')],
+  ];
+  const parts = [
+    r.backend ? `on ${r.backend}` : '',
+    steps !== null ? `${steps}${total !== null ? `/${total}` : ''} steps` : '',
+    ...key.map(([name, v]) => (v !== null ? `${name} ${v.toFixed(4)}` : '')),
+  ];
+  return `${r.id}  ${r.status.padEnd(11)} ${parts.filter(Boolean).join(', ')}`.trimEnd();
 }

@@ -31,11 +31,15 @@ function formatMetrics(m: Record<string, number>): string {
 export function describeEvent(e: EngineEvent): string | null {
   switch (e.type) {
     case 'started':
-      return `run ${e.runId} (${e.experiment}) on ${e.backend}${e.resumedFrom ? `, resuming at step ${e.startStep} from ${e.resumedFrom}` : ''}\n  ${e.runDir}`;
+      return `run ${e.runId} (${e.experiment}) on ${e.backend}, ${e.totalSteps > 0 ? `${e.totalSteps} steps` : 'steps not known yet'}${e.resumedFrom ? `, resuming at step ${e.startStep} from ${e.resumedFrom}` : ''}\n  ${e.runDir}`;
     case 'dataset':
       return `data ${e.root}: ${e.trainCases.length} training, ${e.valCases.length} validation case(s)${e.problems.length ? `, ${e.problems.length} problem(s)` : ''}`;
     case 'validation':
       return `validation @ step ${e.step} (epoch ${e.epoch.toFixed(2)}): ${formatMetrics(e.metrics)}${e.best ? '  ★ best' : ''}\n  on ${e.on}`;
+    case 'curriculum': {
+      const pace = e.lambda !== undefined ? `, λ ${e.lambda.toPrecision(4)}${e.gamma !== undefined ? ` γ ${e.gamma.toPrecision(4)}` : ''}` : '';
+      return `epoch ${e.epoch} @ step ${e.step} (${e.method}): ${(100 * e.admittedFraction).toFixed(1)}% of the training set admitted${pace}; test accuracy ${e.testAccuracy.toFixed(4)}`;
+    }
     case 'checkpoint':
       return e.reason === 'interval' ? null : `checkpoint (${e.reason}) @ step ${e.step}: ${e.file}`;
     case 'log':
@@ -51,8 +55,9 @@ export function jsonSink(write: (s: string) => void = (s) => process.stdout.writ
   return { event: (e) => write(`${JSON.stringify(e)}\n`), close: () => undefined };
 }
 
-export function textSink(opts: { tty: boolean; every?: number } = { tty: Boolean(process.stderr.isTTY) }): EventSink {
-  const log = (s: string) => process.stderr.write(`${s}\n`);
+export function textSink(opts: { tty: boolean; every?: number; stream?: NodeJS.WritableStream } = { tty: Boolean(process.stderr.isTTY) }): EventSink {
+  const stream = opts.stream ?? process.stderr;
+  const log = (s: string) => stream.write(`${s}\n`);
   const every = opts.every ?? 10;
   // One MultiBar for the training bar and task bars: its log() prints above the bars without
   // tearing them.
@@ -60,7 +65,7 @@ export function textSink(opts: { tty: boolean; every?: number } = { tty: Boolean
   let stepBar: cliProgress.SingleBar | null = null;
   let taskBar: cliProgress.SingleBar | null = null;
   const bars = () =>
-    (multi ??= new cliProgress.MultiBar({ hideCursor: true, clearOnComplete: false, barsize: 24, etaBuffer: 20, format: '{task} |{bar}| {value}/{total} {info}' }, cliProgress.Presets.shades_classic));
+    (multi ??= new cliProgress.MultiBar({ stream, hideCursor: true, clearOnComplete: false, barsize: 24, etaBuffer: 20, format: '{task} |{bar}| {value}/{total} {info}' }, cliProgress.Presets.shades_classic));
   const say = (s: string) => (multi ? multi.log(`${s}\n`) : log(s));
   const stopAll = () => {
     multi?.update(); // renders (flushes) lines logged since the last redraw
@@ -74,6 +79,8 @@ export function textSink(opts: { tty: boolean; every?: number } = { tty: Boolean
         const info = `epoch ${e.epoch.toFixed(2)} loss ${e.loss.toFixed(4)} lr ${e.lr.toExponential(1)} ${e.stepMs.toFixed(0)} ms/step ETA ${eta} rss ${(e.memory.rssBytes / MB).toFixed(0)} MB`;
         if (opts.tty) {
           stepBar ??= bars().create(e.totalSteps, e.step, { task: 'train', info });
+          // A run may revise its total as it goes (a self-paced selection admits fewer images).
+          if (stepBar.getTotal() !== e.totalSteps) stepBar.setTotal(e.totalSteps);
           stepBar.update(e.step, { task: 'train', info });
         } else if (e.step % every === 0 || e.step === e.totalSteps) log(`step ${e.step}/${e.totalSteps} ${info}`);
         return;

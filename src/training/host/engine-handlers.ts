@@ -10,7 +10,7 @@
  * job); 'runs:evaluate' and 'datasets:createDemo' answer when their job is done.
  */
 import { stat } from 'node:fs/promises';
-import type { AppInfo, EngineHandlers, EngineStatus, EventChannel, ExperimentInfo, JobInfo, PayloadOf } from '../../shared/api';
+import type { AppInfo, EngineHandlers, EngineStatus, EventChannel, ExperimentInfo, JobInfo, MemoryEstimate, PayloadOf } from '../../shared/api';
 import { memorySnapshot } from '../backend/memory';
 import type { BackendReport } from '../backend/select';
 import { writeDemoBrats } from '../data/brats/demo';
@@ -18,13 +18,17 @@ import { evaluateBrats, readStoredEvaluation } from '../experiments/brats/evalua
 import { recordEvaluation } from '../experiments/brats/evaluation-summary';
 import { predictBrats } from '../experiments/brats/predict';
 import { configJsonSchema, resolveConfig } from '../experiments/config';
+import type { ContinualConfig } from '../experiments/continual/config';
+import type { SelfPacedExperimentConfig } from '../experiments/self-paced/config';
 import { PLANNED_EXPERIMENTS } from '../experiments/planned';
 import { EXPERIMENTS, getExperiment } from '../experiments/registry';
+import { currentBackend } from '../runs/backend';
 import { resumeRun, startRun } from '../runs/driver';
 import { appPackageJson } from '../runs/paths';
 import { openRun } from '../runs/store';
 import { scanBratsDataset } from './dataset-scan';
 import { JobSlot } from './jobs';
+import { estimateContinualMemory, estimateSelfPacedMemory } from './memory-count';
 import { MemoryEstimator } from './memory-estimate';
 import { getRunDetail, listRunItems } from './run-detail';
 
@@ -70,6 +74,11 @@ function experimentInfos(): ExperimentInfo[] {
   return [...built, ...planned];
 }
 
+/** A well-formed answer for an experiment without a memory model: zero bytes, and why. */
+function notApplicable(id: string): MemoryEstimate {
+  return { patch: [0, 0, 0], batchSize: 0, reversibleBytes: 0, standardBytes: 0, basis: `not applicable: experiment '${id}' has no memory model` };
+}
+
 /** A dataset folder must exist before a run is created for it (else the run fails at once). */
 async function checkFolder(path: string, field: string): Promise<void> {
   const s = await stat(path).catch(() => null);
@@ -81,11 +90,12 @@ export function createEngineHost(opts: EngineHostOptions): EngineHost {
   const { runsRoot, backend, emit } = opts;
   const status = (): EngineStatus => {
     const m = memorySnapshot();
+    const now = currentBackend(backend); // a running continual or self-paced run may have moved to wasm
     return {
       state: jobs.current ? 'busy' : 'idle',
       job: jobs.current,
-      backend: backend.chosen,
-      device: backend.device,
+      backend: now.chosen,
+      device: now.device,
       memory: { tensors: m.tensors, tensorBytes: m.bytes, rssBytes: m.rss, ...(m.gpuBytes !== undefined ? { gpuBytes: m.gpuBytes } : {}) },
     };
   };
@@ -116,7 +126,10 @@ export function createEngineHost(opts: EngineHostOptions): EngineHost {
 
     'experiments:estimateMemory': async ({ experiment, config }) => {
       const exp = getExperiment(experiment);
-      if (exp.id !== 'brats') throw new Error(`experiments:estimateMemory: no memory model for experiment '${exp.id}' (only brats)`);
+      // The MLP and LeNet experiments are counted from the config (memory-count.ts): no tensor work.
+      if (exp.id === 'dhp-continual') return estimateContinualMemory(resolveConfig(exp, { overrides: config }) as ContinualConfig);
+      if (exp.id === 'spl-advise') return estimateSelfPacedMemory(resolveConfig(exp, { overrides: config }) as SelfPacedExperimentConfig);
+      if (exp.id !== 'brats') return notApplicable(exp.id);
       const cfg = MemoryEstimator.resolve(config);
       // A measurement is tensor work under tf.profile, whose peak is engine-global: a training
       // step running in between would be counted. Cached configs need no measurement.

@@ -62,6 +62,8 @@ export interface ListedRun {
   status: RunStatusValue | 'unreadable';
   startedAt: string;
   endedAt?: string;
+  /** The tfjs backend it trained on (card.json), when the card says. */
+  backend?: string;
   summary?: unknown;
   problem?: string;
 }
@@ -317,6 +319,16 @@ export function effectiveStatus(s: RunStatus, opts: LivenessOptions = {}): RunSt
   return 'running';
 }
 
+/** card.json's backend.chosen; undefined when the card is missing or says none (listing never fails on it). */
+async function readCardBackend(file: string): Promise<string | undefined> {
+  try {
+    const chosen = (JSON.parse(await fsp.readFile(file, 'utf8')) as { backend?: { chosen?: unknown } }).backend?.chosen;
+    return typeof chosen === 'string' ? chosen : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 /** All runs under root, newest first (by startedAt), with their effective status. */
 export async function listRuns(root: string, opts: LivenessOptions = {}): Promise<ListedRun[]> {
   const out: ListedRun[] = [];
@@ -337,6 +349,8 @@ export async function listRuns(root: string, opts: LivenessOptions = {}): Promis
       startedAt: s.startedAt,
     };
     if (s.endedAt) run.endedAt = s.endedAt;
+    const backend = await readCardBackend(runPaths(dir).card);
+    if (backend) run.backend = backend;
     const summaryFile = runPaths(dir).summary;
     if (fs.existsSync(summaryFile)) {
       try {

@@ -11,7 +11,6 @@ import { makeView, type ImageDataset } from '../../data/images';
 import { resumeRun, startRun } from '../../runs/driver';
 import { configJsonSchema, resolveConfig } from '../config';
 import { getExperiment } from '../registry';
-import { useMatmulBackend } from './backend';
 import { continualPresets, methodName, penaltyStrength } from './config';
 import { limitView, taskBatches, type ContinualTask } from './data';
 
@@ -84,32 +83,6 @@ describe('dhp-continual data', () => {
     expect([...limitView(task.train, 4, new Rng(1)).rows]).toEqual([...a.rows]);
     expect(limitView(task.train, 0, new Rng(1))).toBe(task.train);
     expect(limitView(task.train, 50, new Rng(1))).toBe(task.train);
-  });
-});
-
-describe('dhp-continual backend', () => {
-  const report = (over: Partial<BackendReport>): BackendReport => ({ chosen: 'cpu', device: 'CPU', candidates: [], tfjsVersion: '4.22.0', versions: {}, threads: 1, ...over });
-  it('moves an automatic cpu choice to wasm, and leaves forced or native choices alone', async () => {
-    const asked: unknown[] = [];
-    const fake = (async (o: unknown) => {
-      asked.push(o);
-      return report({ chosen: 'wasm', device: 'CPU (WebAssembly, 1 thread)' });
-    }) as typeof selectBackend;
-    const moved = await useMatmulBackend(report({}), fake);
-    expect(asked).toEqual([{ prefer: 'wasm', env: {} }]);
-    expect(moved.name).toBe('wasm');
-    await moved.restore();
-    expect(tf.getBackend()).toBe('cpu');
-    const forced = await useMatmulBackend(report({ forcedBy: 'FRUGAL_BACKEND=cpu' }), fake);
-    expect(forced.name).toBe('cpu');
-    expect(forced.reason).toMatch(/forced by FRUGAL_BACKEND=cpu/);
-    expect(asked).toHaveLength(1);
-    const failing = (async () => {
-      throw new Error('no wasm here');
-    }) as typeof selectBackend;
-    const stayed = await useMatmulBackend(report({}), failing);
-    expect(stayed).toMatchObject({ name: 'cpu' });
-    expect(stayed.reason).toMatch(/wasm could not be started \(no wasm here\)/);
   });
 });
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { configJsonSchema, resolveConfig } from '../config';
 import { selfPacedExperiment } from '.';
-import { selfPacedSettings, studentLrAt } from './config';
+import { selfPacedSettings, studentLrAt, studentUpdatesAtMost } from './config';
 
 describe('spl-advise config', () => {
   it('defaults are the paper\'s settings; presets resolve; every key has a title and a description', () => {
@@ -29,7 +29,19 @@ describe('spl-advise config', () => {
     expect(selfPacedSettings(c)).toMatchObject({ lambda0: null, quota0: null, startFraction: 0.5, gamma0: 0.5 });
     expect(selfPacedSettings(resolveConfig(selfPacedExperiment, { overrides: { lambda0: 0.7, quota0: 500 } }))).toMatchObject({ lambda0: 0.7, quota0: 500 });
     // lr 0.1, ×0.1 at epochs 6 and 9: epochs 0–5 → 0.1, 6–8 → 0.01, 9+ → 0.001.
-    const s = { lr: 0.1, lrDecayEpochs: [6, 9], lrDecayFactor: 0.1 };
-    expect([0, 5, 6, 8, 9, 20].map((e) => studentLrAt(s, e))).toEqual([0.1, 0.1, 0.01, 0.01, 0.001, 0.001].map((v) => expect.closeTo(v, 12)));
+    const s = { lr: 0.1, lrDecayEpochs: [6, 9], lrDecayUpdates: [], lrDecayFactor: 0.1 };
+    expect([0, 5, 6, 8, 9, 20].map((e) => studentLrAt(s, e, 0))).toEqual([0.1, 0.1, 0.01, 0.01, 0.001, 0.001].map((v) => expect.closeTo(v, 12)));
+    // milestones in updates (the code's form) count with those in epochs
+    const u = { lr: 0.1, lrDecayEpochs: [3], lrDecayUpdates: [100, 250], lrDecayFactor: 0.5 };
+    expect([[0, 99], [0, 100], [2, 249], [3, 249], [3, 250]].map(([e, n]) => studentLrAt(u, e, n))).toEqual([0.1, 0.05, 0.05, 0.025, 0.0125].map((v) => expect.closeTo(v, 12)));
+  });
+
+  it('bounds the student updates by the budget or by full-pass epochs, whichever is smaller', () => {
+    // 1000 images at batch 64 = 16 updates per full epoch
+    expect(studentUpdatesAtMost({ epochs: 10, batchSize: 64, studentUpdates: 0 }, 1000)).toBe(160);
+    expect(studentUpdatesAtMost({ epochs: 10, batchSize: 64, studentUpdates: 100 }, 1000)).toBe(100);
+    expect(studentUpdatesAtMost({ epochs: 5, batchSize: 64, studentUpdates: 100 }, 1000)).toBe(80);
+    // the paper: 60 000 images, 23 400 updates = 24.9 full epochs, within its 60
+    expect(studentUpdatesAtMost({ epochs: 60, batchSize: 64, studentUpdates: 23400 }, 60000)).toBe(23400);
   });
 });

@@ -4,7 +4,7 @@
  *
  * The defaults are the paper's settings ([C] = the released code, [U] = unpublished, our choice)
  * at full scale: 60 000 Fashion-MNIST images, 15 epoch-equivalents of Magnet-loss training with
- * the code's embedding CNN, 60 student epochs. That is GPU work: on this repository's cpu backend
+ * the code's embedding CNN, 23 400 student updates. That is GPU work: on this repository's cpu backend
  * (2 cores) the embedding alone would take about a day (the [32, 64] embedding CNN trains at
  * ~10 images/s here: 900 000 image-passes), so the `tiny` and `cpu-*` presets shrink the
  * schedule explicitly: fewer images, a narrower embedding CNN, fewer Magnet steps and epochs.
@@ -62,13 +62,21 @@ export const selfPacedConfigSchema = z.object({
   kmeansRestarts: int().min(1).default(10).describe('k-means++ restarts per class, the lowest inertia kept (n_init 10 [C])').meta({ title: 'k-means restarts' }),
   kmeansIterations: int().min(1).default(20).describe('Lloyd iterations per k-means restart (max_iter 20 [C])').meta({ title: 'k-means iterations' }),
   // student phase
-  epochs: int().min(1).default(60).describe('student epochs; epoch 0 trains on every sample, later epochs on the self-paced selection (60 [C])').meta({ title: 'Student epochs' }),
+  epochs: int().min(1).default(60).describe('at most this many student epochs; epoch 0 trains on every sample, later epochs on the self-paced selection (60 [C])').meta({ title: 'Student epochs' }),
+  studentUpdates: int()
+    .min(0)
+    .default(23400)
+    .describe(
+      'stop the student after this many updates (mini-batches), mid-epoch if need be; 0 = no limit, the epochs decide. The code stops every method at 60·390 = 23 400 updates on MNIST / Fashion-MNIST [C], so methods that admit fewer images per epoch run more epochs: the comparison is at equal updates',
+    )
+    .meta({ title: 'Student updates' }),
   batchSize: int().min(1).default(64).describe('student mini-batch (64 for MNIST and Fashion-MNIST [C])').meta({ title: 'Batch size' }),
   optimizer: z.enum(['sgd', 'adam']).default('sgd').describe('student optimiser: sgd = SGD with Nesterov momentum and weight decay [C]; adam = Adam (decoupled weight decay), for short runs').meta({ title: 'Optimiser' }),
   lr: z.number().positive().default(0.1).describe('student learning rate (0.1 for SGD [C]; ~1e-3 for Adam)').meta({ title: 'Learning rate' }),
   momentum: z.number().min(0).max(0.999).default(0.9).describe('Nesterov momentum of the student\'s SGD (0.9 [C]; unused by Adam)').meta({ title: 'Momentum' }),
   weightDecay: z.number().min(0).default(5e-4).describe('student weight decay: L2 added to the SGD gradient (5e-4 [C]), or decoupled for Adam').meta({ title: 'Weight decay' }),
   lrDecayEpochs: z.array(int().min(1)).max(8).default([]).describe('multiply the student learning rate by lrDecayFactor at the start of these epochs (the code\'s ×0.1 milestones fall at or after the end of a Fashion-MNIST run: none)').meta({ title: 'LR decay epochs' }),
+  lrDecayUpdates: z.array(int().min(1)).max(8).default([]).describe('multiply the student learning rate by lrDecayFactor from these update counts on (the code\'s milestones are 23 400, 46 800, 62 400 updates [C]: none falls inside a 23 400-update Fashion-MNIST run)').meta({ title: 'LR decay updates' }),
   lrDecayFactor: z.number().positive().max(1).default(0.1).describe('learning-rate factor at each decay epoch').meta({ title: 'LR decay factor' }),
   augment: z.boolean().default(true).describe('student batches: a random crop of each image zero-padded by 4 pixels (a shift of up to ±4), and a horizontal flip half the time [C]').meta({ title: 'Augmentation' }),
   lossScoring: z
@@ -104,7 +112,6 @@ const CPU_SCHEDULE = {
   embeddingLr: 2e-3, // ~100 steps, not 14 070: a larger step
   clustersPerClass: 4, // ~125 images per cluster at 5000 images, as 8 clusters of 750 at 60 000
   kmeansRestarts: 3,
-  augment: false, // 8–12 epochs: augmentation slows convergence more than it regularises
 } as const satisfies Values;
 
 export const selfPacedPresets = {
@@ -131,7 +138,7 @@ export const selfPacedPresets = {
     },
   },
   'cpu-5k': {
-    description: 'reduced reproduction (bench/self-paced.bench.ts, ~1 % of the paper\'s compute): 5000 training / 2000 test images, 120 Magnet steps with an [8, 16] embedding CNN, 8 student epochs; measured here ~3 min for spl-advise and ~1.5 min for a baseline on wasm, about twice that on cpu',
+    description: 'reduced reproduction (bench/self-paced.bench.ts): 5000 training / 2000 test images, 120 Magnet steps with an [8, 16] embedding CNN, then every method gets 1975 student updates (25 epoch-equivalents, as the paper\'s 23 400 updates on 60 000 images) with crop+flip; ~5 min per run on wasm here',
     values: {
       ...CPU_SCHEDULE,
       trainLimit: 5000,
@@ -139,24 +146,26 @@ export const selfPacedPresets = {
       embeddingSteps: 120,
       refreshEvery: 40,
       refreshSubset: 2500,
-      epochs: 8,
-      lrDecayEpochs: [6], // ×0.1 for the last 2 epochs: a settled final accuracy to compare
+      epochs: 60,
+      studentUpdates: 1975, // ⌈5000/64⌉ · 25
+      lrDecayUpdates: [1580], // ×0.1 for the last 20 %: a settled final accuracy to compare (the paper's lr stays 0.1)
     },
   },
   'cpu-20k': {
-    description: 'larger reduced reproduction: 20 000 training images, all 10 000 test images, 300 Magnet steps, 12 student epochs; estimated ~10–15 min per run on wasm here, about twice that on cpu',
+    description: 'larger reduced reproduction: 20 000 training images, all 10 000 test images, 300 Magnet steps, 7825 student updates (25 epoch-equivalents) with crop+flip; estimated ~20 min per run on wasm here',
     values: {
       ...CPU_SCHEDULE,
       trainLimit: 20000,
       embeddingSteps: 300,
       refreshEvery: 100,
       refreshSubset: 5000,
-      epochs: 12,
-      lrDecayEpochs: [9],
+      epochs: 60,
+      studentUpdates: 7825, // ⌈20000/64⌉ · 25
+      lrDecayUpdates: [6260],
     },
   },
   paper: {
-    description: 'METHODS.md §5 at full scale (the defaults): 60 000 images, 14 070 Magnet steps with the [32, 64] embedding CNN, 60 student epochs with augmentation — GPU-scale: about 1.5 days on this 2-core cpu (bench/results/self-paced.md throughput)',
+    description: 'METHODS.md §5 at full scale (the defaults): 60 000 images, 14 070 Magnet steps with the [32, 64] embedding CNN, 23 400 student updates (≤ 60 epochs) with augmentation — GPU-scale: about 1.5 days on this 2-core cpu (bench/results/self-paced.md throughput)',
     values: {},
   },
 } as const satisfies Record<string, { description: string; values: Values }>;
@@ -179,8 +188,14 @@ export function needsEmbedding(method: SelfPacedExperimentConfig['method']): boo
   return method === 'spl-advise';
 }
 
-/** The student's learning rate at epoch e: lr × factor^(milestones passed). */
-export function studentLrAt(c: Pick<SelfPacedExperimentConfig, 'lr' | 'lrDecayEpochs' | 'lrDecayFactor'>, epoch: number): number {
-  const passed = c.lrDecayEpochs.filter((m) => epoch >= m).length;
+/** The student's learning rate in epoch e at update u (updates done before this one): lr × factor^(epoch and update milestones passed). */
+export function studentLrAt(c: Pick<SelfPacedExperimentConfig, 'lr' | 'lrDecayEpochs' | 'lrDecayUpdates' | 'lrDecayFactor'>, epoch: number, update: number): number {
+  const passed = c.lrDecayEpochs.filter((m) => epoch >= m).length + c.lrDecayUpdates.filter((m) => update >= m).length;
   return c.lr * c.lrDecayFactor ** passed;
+}
+
+/** Student updates a run makes at most: the update budget, or every epoch as a full pass when that is smaller (or there is no budget). */
+export function studentUpdatesAtMost(c: Pick<SelfPacedExperimentConfig, 'epochs' | 'batchSize' | 'studentUpdates'>, trainImages: number): number {
+  const byEpochs = c.epochs * Math.ceil(trainImages / c.batchSize);
+  return c.studentUpdates > 0 ? Math.min(c.studentUpdates, byEpochs) : byEpochs;
 }

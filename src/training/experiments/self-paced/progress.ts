@@ -2,11 +2,18 @@
  * Step events of a self-paced run. Both phases (Magnet-loss embedding, then the student) count
  * one global step, so a run's step events form one sequence and a checkpoint's step names its
  * place in it. `total` is an estimate until the curriculum has planned every epoch: each future
- * student epoch counts as a full pass over the training set (an upper bound).
+ * student epoch counts as a full pass over the training set (an upper bound, `plannedSteps` before
+ * the run), lowered as each epoch's selection is made; every step event carries the current one.
  */
 import type { EngineEventInput } from '../../../shared/events';
 import { memorySnapshot } from '../../backend/memory';
 import { throwOnDeviceErrors } from '../../backend/webgpu';
+import { needsEmbedding, studentUpdatesAtMost, type SelfPacedExperimentConfig } from './config';
+
+/** Global steps of a whole run, at most: the Magnet steps (spl-advise only) plus the student's updates. */
+export function plannedSteps(c: Pick<SelfPacedExperimentConfig, 'method' | 'embeddingSteps' | 'epochs' | 'batchSize' | 'studentUpdates'>, trainImages: number): number {
+  return (needsEmbedding(c.method) ? c.embeddingSteps : 0) + studentUpdatesAtMost(c, trainImages);
+}
 
 export class StepClock {
   step: number; // global steps done

@@ -30,6 +30,7 @@ export interface EmbeddingPoint {
 export interface StudentPoint {
   readonly epoch: number;
   readonly step: number; // global step at the end of the epoch
+  readonly updates: number; // student updates at the end of the epoch (the budget counts these)
   readonly admittedFraction: number;
   readonly lambda: number | null; // λ of the epoch (null: epoch 0 / 'all')
   readonly gamma: number | null;

@@ -20,7 +20,7 @@ import { type EpochPlan, type Pace, planEpoch } from '../../curriculum/self-pace
 import { type DatasetView, gatherPixels } from '../../data/images/view';
 import { applyLeNet, initLeNet, lenetConfig } from '../../models/lenet';
 import { augmentBatch } from './augment';
-import { type SelfPacedExperimentConfig, selfPacedSettings, studentLrAt } from './config';
+import { type SelfPacedExperimentConfig, selfPacedSettings, studentLrAt, studentUpdatesAtMost } from './config';
 import { allRows, perSampleCrossEntropy, scoreRows } from './passes';
 import { type StepClock, yieldToEventLoop } from './progress';
 import { createStudentOptimizer } from './optimizer';
@@ -72,6 +72,8 @@ export async function* studentPhase(a: StudentPhaseArgs): AsyncGenerator<EngineE
 
   let epoch = 0;
   let batch = 0; // batches done in the current epoch
+  let updates = 0; // student updates so far (the budget c.studentUpdates counts these)
+  const budget = c.studentUpdates > 0 ? c.studentUpdates : Infinity;
   let lambda0: number | null = null;
   let plan: PlanState | null = null; // the current epoch's plan, once made
   const losses = new Float32Array(N).fill(NaN); // the ranking's loss table
@@ -82,13 +84,14 @@ export async function* studentPhase(a: StudentPhaseArgs): AsyncGenerator<EngineE
 
   if (a.resume) {
     const s = a.resume;
-    const m = s.metadata as { optimizer: { step: number }; epoch: number; batch: number; lambda0: number | null; plan: { fraction: number; pace: Pace | null } | null; epochLoss: { sum: number; count: number }; epochSeconds: number };
+    const m = s.metadata as { optimizer: { step: number }; epoch: number; batch: number; updates?: number; lambda0: number | null; plan: { fraction: number; pace: Pace | null } | null; epochLoss: { sum: number; count: number }; epochSeconds: number };
     const savedGroups = savedArray(s, 'student/groups', Int32Array, N);
     if (savedGroups.some((g, i) => g !== a.groups[i])) throw new Error(`checkpoint ${s.file}: its groups differ from this run's (a different dataset, limit or method?)`);
     assignSaved(s, 'student/param/', named);
     opt.loadState(unprefixed(s, 'student/opt/'), m.optimizer);
     losses.set(savedArray(s, 'student/losses', Float32Array, N));
     ({ epoch, batch, lambda0 } = m);
+    updates = m.updates ?? 0;
     epochLoss = { ...m.epochLoss };
     epochSeconds = m.epochSeconds;
     if (m.plan && s.tensors.has('student/order')) plan = { order: savedArray(s, 'student/order', Int32Array), fraction: m.plan.fraction, pace: m.plan.pace };
@@ -102,19 +105,21 @@ export async function* studentPhase(a: StudentPhaseArgs): AsyncGenerator<EngineE
       ['student/losses', { data: losses, shape: [N] }],
     ]);
     if (plan) tensors.set('student/order', { data: plan.order, shape: [plan.order.length] });
-    return { phase: 'student', tensors, meta: { optimizer: opt.counters(), epoch, batch, lambda0, plan: plan ? { fraction: plan.fraction, pace: plan.pace } : null, epochLoss, epochSeconds } };
+    return { phase: 'student', tensors, meta: { optimizer: opt.counters(), epoch, batch, updates, lambda0, plan: plan ? { fraction: plan.fraction, pace: plan.pace } : null, epochLoss, epochSeconds } };
   };
 
-  /** Future epochs count as full passes until planned. */
+  /** Future epochs count as full passes until planned; never past the update budget. */
   const estimateTotal = (): void => {
     const current = plan ? Math.ceil(plan.order.length / c.batchSize) : stepsPerFullEpoch;
-    clock.total = clock.step - batch + current + (c.epochs - epoch - 1) * stepsPerFullEpoch;
+    const byEpochs = updates - batch + current + (c.epochs - epoch - 1) * stepsPerFullEpoch;
+    clock.total = clock.step - updates + Math.min(byEpochs, budget);
   };
+  const budgetSpent = (): boolean => updates >= budget;
 
   try {
-    yield { type: 'log', level: 'info', message: `student: LeNet-5 (${countParams(params).toLocaleString('en')} parameters), ${c.epochs} epochs, method ${c.method}, ${N} training / ${test.n} test images, ${c.optimizer === 'sgd' ? `SGD lr ${c.lr}, Nesterov momentum ${c.momentum}` : `Adam lr ${c.lr}`}, losses ${c.lossScoring}` };
+    yield { type: 'log', level: 'info', message: `student: LeNet-5 (${countParams(params).toLocaleString('en')} parameters), ${c.studentUpdates > 0 ? `${c.studentUpdates} updates (at most ${c.epochs} epochs)` : `${c.epochs} epochs`}, method ${c.method}, ${N} training / ${test.n} test images, ${c.optimizer === 'sgd' ? `SGD lr ${c.lr}, Nesterov momentum ${c.momentum}` : `Adam lr ${c.lr}`}, losses ${c.lossScoring}` };
     if (a.checkpointAtStart) yield await a.checkpoint(snapshot(), 'interval');
-    while (epoch < c.epochs) {
+    while (epoch < c.epochs && !budgetSpent()) {
       if (!plan) {
         const p: EpochPlan = planEpoch({ method: c.method, epoch, losses, groups: a.groups, config: spCfg, lambda0, rng: curriculumRng });
         lambda0 = p.lambda0;
@@ -124,10 +129,11 @@ export async function* studentPhase(a: StudentPhaseArgs): AsyncGenerator<EngineE
         epochSeconds = 0;
       }
       estimateTotal();
-      const lr = studentLrAt(c, epoch);
       const nb = Math.ceil(plan.order.length / c.batchSize);
+      let lr = studentLrAt(c, epoch, updates);
       let e0 = performance.now();
-      while (batch < nb) {
+      while (batch < nb && !budgetSpent()) {
+        lr = studentLrAt(c, epoch, updates);
         if (a.signal.aborted) {
           epochSeconds += (performance.now() - e0) / 1000;
           yield await a.checkpoint(snapshot(), 'stop');
@@ -157,6 +163,7 @@ export async function* studentPhase(a: StudentPhaseArgs): AsyncGenerator<EngineE
         epochLoss.count += n;
         await yieldToEventLoop();
         batch += 1;
+        updates += 1;
         const ms = performance.now() - s0;
         trainSamples += n;
         trainMs += ms;
@@ -170,6 +177,7 @@ export async function* studentPhase(a: StudentPhaseArgs): AsyncGenerator<EngineE
       const point: StudentPoint = {
         epoch,
         step: clock.step,
+        updates,
         admittedFraction: plan.fraction,
         lambda: plan.pace?.lambda ?? null,
         gamma: plan.pace?.gamma ?? null,
@@ -201,7 +209,7 @@ export async function* studentPhase(a: StudentPhaseArgs): AsyncGenerator<EngineE
       epoch += 1;
       batch = 0;
       plan = null;
-      yield await a.checkpoint(snapshot(), epoch === c.epochs ? 'final' : 'interval');
+      yield await a.checkpoint(snapshot(), epoch === c.epochs || budgetSpent() ? 'final' : 'interval');
     }
     return { stopped: false, parameters: countParams(params), samplesPerSec: trainMs > 0 ? (1000 * trainSamples) / trainMs : 0 };
   } finally {

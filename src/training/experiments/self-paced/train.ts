@@ -9,18 +9,24 @@
 import { Rng } from '../../core/rng';
 import { makeView } from '../../data/images/view';
 import type { EngineEventInput } from '../../../shared/events';
-import type { ExperimentContext } from '../experiment';
+import type { ExperimentContext, RunPlan } from '../experiment';
 import { needsEmbedding, type SelfPacedExperimentConfig } from './config';
-import { loadSelfPacedData } from './data';
+import { loadSelfPacedData, type SelfPacedData } from './data';
 import { type EmbeddingSummary, embeddingPhase } from './embedding-phase';
-import { StepClock } from './progress';
+import { plannedSteps, StepClock } from './progress';
 import { type RunCurves, type Snapshot, loadRunState, savedArray, saveRunState } from './state';
 import { studentPhase } from './student-phase';
 
-export async function* trainSelfPaced(ctx: ExperimentContext<SelfPacedExperimentConfig>): AsyncGenerator<EngineEventInput, Record<string, unknown>, void> {
+/** Loads the data (the run gets it as ctx.prepared) and bounds the run's steps (progress.ts). */
+export async function planSelfPaced(c: SelfPacedExperimentConfig): Promise<RunPlan<SelfPacedData>> {
+  const data = await loadSelfPacedData(c);
+  return { totalSteps: plannedSteps(c, data.train.n), prepared: data };
+}
+
+export async function* trainSelfPaced(ctx: ExperimentContext<SelfPacedExperimentConfig, SelfPacedData>): AsyncGenerator<EngineEventInput, Record<string, unknown>, void> {
   const c = ctx.config;
   const t0 = performance.now();
-  const data = await loadSelfPacedData(c);
+  const data = ctx.prepared ?? (await loadSelfPacedData(c));
   const train = makeView(data.train);
   const test = makeView(data.test);
   const classNames = data.train.classes;
@@ -38,7 +44,7 @@ export async function* trainSelfPaced(ctx: ExperimentContext<SelfPacedExperiment
   const curves: RunCurves = (resume?.metadata.curves as RunCurves | undefined) ?? { embedding: [], student: [] };
   let embedding = (resume?.metadata.embeddingSummary as EmbeddingSummary | null | undefined) ?? null;
   const embed = needsEmbedding(c.method);
-  const clock = new StepClock(resume?.counters.step ?? 0, (embed ? c.embeddingSteps : 0) + c.epochs * Math.ceil(N / c.batchSize));
+  const clock = new StepClock(resume?.counters.step ?? 0, plannedSteps(c, N));
   if (resume) yield { type: 'log', level: 'info', message: `resumed from ${resume.file} (${resume.phase} phase, step ${clock.step})` };
 
   const checkpoint = async (snap: Snapshot, reason: 'interval' | 'stop' | 'final'): Promise<EngineEventInput> => {
@@ -59,12 +65,14 @@ export async function* trainSelfPaced(ctx: ExperimentContext<SelfPacedExperiment
       trainImages: N,
       testImages: test.n,
       steps: clock.step,
+      totalSteps: clock.total,
       trainSeconds: (performance.now() - t0) / 1000,
       ...(s.length ? { finalTestAccuracy: s[s.length - 1].testAccuracy, bestTestAccuracy: best!.testAccuracy, bestEpoch: best!.epoch } : {}),
       epochsDone: s.length,
       admittedFractions: s.map((p) => p.admittedFraction),
       curves: {
         epoch: s.map((p) => p.epoch),
+        updates: s.map((p) => p.updates),
         testAccuracy: s.map((p) => p.testAccuracy),
         testLoss: s.map((p) => p.testLoss),
         trainLoss: s.map((p) => p.trainLoss),
