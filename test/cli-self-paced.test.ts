@@ -82,6 +82,7 @@ describe('frugal train spl-advise (tiny preset, Fashion-MNIST)', () => {
     const summary = JSON.parse(await readFile(join(runDir, 'summary.json'), 'utf8')) as Record<string, unknown>;
     expect(summary.finalTestAccuracy).toBe(acc[2]);
     expect(summary.admittedFractions).toEqual(fractions);
+    expect(summary.backend).toBe((r.events[0] as Ev<'started'>).backend);
     const curves = JSON.parse(await readFile(join(runDir, 'curves.json'), 'utf8')) as { student: { testAccuracy: number }[]; embedding: unknown[] };
     expect(curves.student.map((p) => p.testAccuracy)).toEqual(acc);
     expect(curves.embedding).toHaveLength(3);
@@ -89,6 +90,23 @@ describe('frugal train spl-advise (tiny preset, Fashion-MNIST)', () => {
     expect(readdirSync(join(runDir, 'checkpoints'))).toHaveLength(2);
     expect(ofType(r.events, 'checkpoint').at(-1)).toMatchObject({ reason: 'final', step: steps.length });
   }, 180_000);
+
+  it('stops the student after studentUpdates, mid-epoch, and decays the lr at an update milestone', async () => {
+    // 'all' (no embedding phase): 600 images at batch 16 = 38 updates per epoch; a budget of 50
+    // ends epoch 1 after 12 of its 38 updates, well before the 3 epochs; lr ×0.1 from update 45.
+    const r = await frugal(['train', 'spl-advise', '--preset', 'tiny', '--method', 'all', '--student-updates', '50', '--lr-decay-updates', '45', '--json', '--runs', runs]);
+    expect(r.code, r.stderr).toBe(0);
+    const steps = ofType(r.events, 'step');
+    expect(r.events[0]).toMatchObject({ type: 'started', totalSteps: 50 });
+    expect(steps).toHaveLength(50);
+    expect(steps.map((s) => s.lr)).toEqual([...Array<number>(45).fill(3e-3), ...Array<number>(5).fill(expect.closeTo(3e-4, 12))]);
+    expect(ofType(r.events, 'curriculum').map((c) => [c.epoch, c.step])).toEqual([[0, 38], [1, 50]]);
+    const runDir = (r.events[0] as Ev<'started'>).runDir;
+    const summary = JSON.parse(await readFile(join(runDir, 'summary.json'), 'utf8')) as { curves: { updates: number[] }; epochsDone: number };
+    expect(summary.curves.updates).toEqual([38, 50]);
+    expect(summary.epochsDone).toBe(2);
+    expect(ofType(r.events, 'checkpoint').at(-1)).toMatchObject({ reason: 'final', step: 50 });
+  }, 120_000);
 
   it('rejects a bad flag value naming the field, before creating a run', async () => {
     const r = await frugal(['train', 'spl-advise', '--preset', 'tiny', '--runs', runs, '--embedding-dim', '0', '--method', 'curriculum']);
@@ -99,6 +117,6 @@ describe('frugal train spl-advise (tiny preset, Fashion-MNIST)', () => {
     expect(typo.code).toBe(1);
     expect(typo.stderr).toMatch(/--clusters-per-class: 'eight' is not a number/);
     const runsAfter = existsSync(runs) ? readdirSync(runs) : [];
-    expect(runsAfter).toHaveLength(1); // only the first test's run
+    expect(runsAfter).toHaveLength(2); // only the first two tests' runs
   }, 60_000);
 });

@@ -61,6 +61,7 @@ export async function* trainSelfPaced(ctx: ExperimentContext<SelfPacedExperiment
     return {
       status,
       method: c.method,
+      backend: ctx.backend.chosen,
       dataset: data.source,
       trainImages: N,
       testImages: test.n,
