@@ -25,11 +25,11 @@
  * cores; a throwaway script, not yet in bench/):
  *   lenet5 batch 64:          tf.conv2d 2765 ms (23 samples/s), conv3d 268 ms (239/s): ×10.3
  *   magnet-embedding batch 16: tf.conv2d 25.8 s (0.6/s),         conv3d 1.26 s (12.7/s): ×20
- * Max-pool 2×2/2 (floor): tf.maxPool, except on wasm, where a reshape + max over the two window
- * axes avoids MaxPoolGrad (ENVIRONMENT.md: wasm's MaxPool3DGrad drops elements; its 2-D sibling is
- * untested here). On cpu tf.maxPool was 7–17% faster than the reshape (lenet5 268 vs 323 ms).
- * The reshape's gradient goes to every tied maximum (tf.maxPool's to one); ties need equal
- * activations, and tied ReLU zeros carry no gradient anyway.
+ * Max-pool 2×2/2 (floor): tf.maxPool on every backend. Its gradient sends each output's gradient
+ * to one input of the window, ties included, on cpu and wasm alike (wasm's MaxPoolGrad is right,
+ * unlike its MaxPool3DGrad; test in lenet.test.ts). An earlier reshape + max route sent it to
+ * every tied input: zero-padded (shifted) images have flat regions of tied activations, and with
+ * crop augmentation on wasm the student then stayed at chance (bench/results/lenet-routes.md).
  *
  * Layout: x [B, H, W, C] (NHWC), output [B, outDim].
  * Usage:
@@ -43,7 +43,6 @@ import { type Rng } from '../core/rng';
 import { isHostBackend } from '../nn/host';
 
 export type Conv2dRoute = 'auto' | 'conv3d' | 'conv2d';
-export type PoolRoute = 'auto' | 'maxPool' | 'reshape';
 
 export interface LeNetConfig {
   readonly inputSize: number; // H = W of the input images: 28 for MNIST and Fashion-MNIST
@@ -54,7 +53,6 @@ export interface LeNetConfig {
   readonly hidden: readonly number[]; // ReLU dense widths after the flatten
   readonly outDim: number; // logits (classes) or embedding width
   readonly conv: Conv2dRoute; // 'auto': depth-1 conv3d on cpu/wasm, tf.conv2d elsewhere
-  readonly pool: PoolRoute; // 'auto': reshape + max on wasm, tf.maxPool elsewhere
 }
 
 export const LENET_DEFAULTS: LeNetConfig = {
@@ -66,7 +64,6 @@ export const LENET_DEFAULTS: LeNetConfig = {
   hidden: [120, 84],
   outDim: 10,
   conv: 'auto',
-  pool: 'auto',
 };
 
 /** Named variants: what differs from LENET_DEFAULTS (the classic LeNet-5 student). */
@@ -120,7 +117,6 @@ export function validateLeNetConfig(cfg: LeNetConfig): void {
   if (cfg.padding !== 'same' && cfg.padding !== 'valid') throw new Error(`LeNet: padding = '${String(cfg.padding)}' must be 'same' or 'valid'`);
   if (cfg.padding === 'same' && cfg.kernelSize % 2 === 0) throw new Error(`LeNet: kernelSize = ${cfg.kernelSize} must be odd with padding 'same' (PyTorch pads (k−1)/2 per side)`);
   if (cfg.conv !== 'auto' && cfg.conv !== 'conv3d' && cfg.conv !== 'conv2d') throw new Error(`LeNet: conv = '${String(cfg.conv)}' must be 'auto', 'conv3d' or 'conv2d'`);
-  if (cfg.pool !== 'auto' && cfg.pool !== 'maxPool' && cfg.pool !== 'reshape') throw new Error(`LeNet: pool = '${String(cfg.pool)}' must be 'auto', 'maxPool' or 'reshape'`);
   let s = cfg.inputSize;
   cfg.convChannels.forEach((_, i) => {
     const conv = cfg.padding === 'same' ? s : s - cfg.kernelSize + 1;
@@ -194,11 +190,10 @@ export function applyLeNet(p: LeNetParams, x: tf.Tensor4D, cfg: LeNetConfig): tf
     throw new Error(`LeNet: params have ${p.convs.length} conv / ${p.hidden.length} hidden layers, the config ${cfg.convChannels.length} / ${cfg.hidden.length}`);
   }
   const route = conv2dRouteFor(cfg.conv);
-  const pool = poolRouteFor(cfg.pool);
   return tf.tidy(() => {
     let h: tf.Tensor4D = x;
     for (const c of p.convs) {
-      h = maxPool2x2(tf.relu(conv2dRouted(h, c.w as tf.Tensor4D, cfg.padding, route).add(c.b)) as tf.Tensor4D, pool); // [B, H', W', C_s]
+      h = tf.maxPool(tf.relu(conv2dRouted(h, c.w as tf.Tensor4D, cfg.padding, route).add(c.b)) as tf.Tensor4D, 2, 2, 'valid'); // [B, H', W', C_s]
     }
     let z = h.reshape([B, -1]) as tf.Tensor2D; // [B, F]
     for (const d of p.hidden) z = tf.relu(tf.matMul(z, d.w).add(d.b)) as tf.Tensor2D; // [B, h]
@@ -218,23 +213,5 @@ export function conv2dRouted(x: tf.Tensor4D, w: tf.Tensor4D, padding: 'same' | '
   return tf.tidy(() => {
     const y = tf.conv3d(x.expandDims(1) as tf.Tensor5D, w.expandDims(0) as tf.Tensor5D, 1, padding); // [B, 1, H', W', Cout]
     return y.squeeze([1]) as tf.Tensor4D;
-  });
-}
-
-/** 'auto' → 'reshape' on wasm, 'maxPool' elsewhere. */
-export function poolRouteFor(route: PoolRoute, backend: string = tf.getBackend()): Exclude<PoolRoute, 'auto'> {
-  if (route === 'auto') return backend === 'wasm' ? 'reshape' : 'maxPool';
-  return route;
-}
-
-/** 2×2 max-pool, stride 2, floor (an odd last row/column is dropped); 'reshape' = reshape + max. */
-export function maxPool2x2(x: tf.Tensor4D, route: Exclude<PoolRoute, 'auto'>): tf.Tensor4D {
-  if (route === 'maxPool') return tf.maxPool(x, 2, 2, 'valid');
-  const [B, H, W, C] = x.shape;
-  const h = Math.floor(H / 2);
-  const w = Math.floor(W / 2);
-  return tf.tidy(() => {
-    const even = H % 2 || W % 2 ? x.slice([0, 0, 0, 0], [B, 2 * h, 2 * w, C]) : x;
-    return even.reshape([B, h, 2, w, 2, C]).max([2, 4]) as tf.Tensor4D; // [B, h, w, C]
   });
 }
