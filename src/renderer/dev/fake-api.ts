@@ -10,8 +10,7 @@
 import type { CaseInfo, DatasetScan, EngineStatus, EventChannel, Evaluation, ExperimentInfo, FrugalApi, InvokeChannel, JobInfo, PayloadOf, RequestOf, ResponseOf, RunDetail, RunListItem } from '../../shared/api';
 import type { EngineEvent, EngineEventInput } from '../../shared/events';
 import bratsSchema from './brats-schema.json';
-import { continualMethodOf } from '../lib/method-compare';
-import { continualExperiment, continualTicks, methodSummary, selfPacedExperiment, selfPacedTicks, type Tick } from './fake-methods';
+import { continualExperiment, fakeConfig, methodSummary, PAST_METHOD_RUNS, selfPacedExperiment, type Tick, ticksOf } from './fake-methods';
 import { syntheticVolume } from './nifti';
 
 type Handlers = { [K in InvokeChannel]: (req: RequestOf<K>) => Promise<ResponseOf<K>> | ResponseOf<K> };
@@ -124,44 +123,26 @@ function pastRun(id: string, reversible: boolean, status: 'completed' | 'stopped
   };
 }
 
-/** The method as the engine's summary names it: 'DHP+SI', 'Finetune', 'spld', … */
-const methodLabel = (experiment: string, config: Record<string, unknown>): string => (experiment === 'dhp-continual' ? continualMethodOf(config) : String(config.method ?? 'spl-advise'));
-const ticksOf = (experiment: string, config: Record<string, unknown>): Tick[] => (experiment === 'dhp-continual' ? continualTicks(config) : selfPacedTicks(config));
-
 /** A finished continual or self-paced run, with the events the engine would have stored. */
-function pastMethodRun(id: string, experiment: string, config: Record<string, unknown>, day: number): Run {
+function pastMethodRun({ id, experiment, preset, config, day }: (typeof PAST_METHOD_RUNS)[number]): Run {
   const ticks = ticksOf(experiment, config);
   const startedAt = new Date(Date.UTC(2025, 10, day, 14, 0)).toISOString();
   const totalSteps = ticks.flat().filter((e) => e.type === 'step').length;
+  const summary = methodSummary(experiment, config, ticks, 'completed');
   const events = [
     stamp({ type: 'started', runId: id, runDir: `/home/user/.frugal/runs/${id}`, experiment, backend: 'cpu', startStep: 0, totalSteps }),
     ...ticks.flat().map(stamp),
-    stamp({ type: 'done', status: 'completed', step: totalSteps, summary: methodSummary(ticks, methodLabel(experiment, config)) }),
+    stamp({ type: 'done', status: 'completed', step: totalSteps, summary }),
   ];
-  const card = { id, experiment, createdAt: startedAt, app: { name: 'frugal-studio', version: '0.1.0' }, tfjs: '4.22.0', node: '20.19.0', seed: config.seed ?? 0, preset: 'tiny', backend: { chosen: 'cpu', device: 'CPU (JavaScript kernels)' } };
-  return { id, dir: `/home/user/.frugal/runs/${id}`, experiment, status: 'completed', startedAt, endedAt: startedAt, nextStep: totalSteps, totalSteps, config, card, summary: methodSummary(ticks, methodLabel(experiment, config)), events, predictions: [] };
-}
-
-function pastMethodRuns(): Run[] {
-  const cl = (head: string, importance: string, seed = 0) => ({ seed, benchmark: 'split-mnist', tasks: 5, head, importance, lambda: 100, epochsPerTask: 1, lr: 0.01 });
-  const sp = (method: string, seed = 0) => ({ seed, dataset: 'mnist', method, clustersPerClass: 3, studentEpochs: 8 });
-  return [
-    pastMethodRun('20251123-1400-dhp-si', 'dhp-continual', cl('dhp', 'si'), 23),
-    pastMethodRun('20251123-1300-dhp-si-s1', 'dhp-continual', cl('dhp', 'si', 1), 23),
-    pastMethodRun('20251123-1200-sm-si', 'dhp-continual', cl('softmax', 'si'), 23),
-    pastMethodRun('20251123-1100-dhp', 'dhp-continual', cl('dhp', 'none'), 23),
-    pastMethodRun('20251123-1000-finetune', 'dhp-continual', cl('softmax', 'none'), 23),
-    pastMethodRun('20251122-1400-spl-advise', 'spl-advise', sp('spl-advise'), 22),
-    pastMethodRun('20251122-1300-spld', 'spl-advise', sp('spld'), 22),
-    pastMethodRun('20251122-1200-random', 'spl-advise', sp('random'), 22),
-  ];
+  const card = { id, experiment, createdAt: startedAt, app: { name: 'frugal-studio', version: '0.1.0' }, tfjs: '4.22.0', node: '20.19.0', seed: config.seed ?? 0, preset, backend: { chosen: 'cpu', device: 'CPU (JavaScript kernels)' } };
+  return { id, dir: `/home/user/.frugal/runs/${id}`, experiment, status: 'completed', startedAt, endedAt: startedAt, nextStep: totalSteps, totalSteps, config, card, summary, events, predictions: [] };
 }
 
 export function createFakeApi(opts: { scenario?: string } = {}): FrugalApi {
   const scenario = opts.scenario ?? '';
   const listeners = new Map<string, Set<(p: unknown) => void>>();
   const emit = <K extends EventChannel>(channel: K, payload: PayloadOf<K>): void => listeners.get(channel)?.forEach((l) => l(payload));
-  const runs: Run[] = scenario === 'empty' ? [] : [pastRun('20251125-0930-rev', true, 'completed', 150, 25), pastRun('20251124-0930-std', false, 'stopped', 110, 24), ...pastMethodRuns()];
+  const runs: Run[] = scenario === 'empty' ? [] : [pastRun('20251125-0930-rev', true, 'completed', 150, 25), pastRun('20251124-0930-std', false, 'stopped', 110, 24), ...PAST_METHOD_RUNS.map(pastMethodRun)];
   let status: EngineStatus = { state: 'idle', job: null, backend: 'cpu', device: 'CPU (JavaScript kernels)', memory: { tensors: 0, tensorBytes: 0, rssBytes: 310e6 } };
   let stopRequested = false;
   let jobSeq = 0;
@@ -227,13 +208,13 @@ export function createFakeApi(opts: { scenario?: string } = {}): FrugalApi {
       run.nextStep = i + 1;
       if (stopRequested && i + 1 < ticks.length) {
         run.status = 'stopped';
-        run.summary = { status: 'stopped', steps: stepOf(i + 1), totalSteps: run.totalSteps };
+        run.summary = methodSummary(run.experiment, run.config, ticks.slice(0, i + 1), 'stopped');
         record(run, job.jobId, stamp({ type: 'done', status: 'stopped', step: stepOf(i + 1) }));
         return setStatus({ state: 'idle', job: null });
       }
     }
     run.status = 'completed';
-    run.summary = methodSummary(ticks, methodLabel(run.experiment, run.config));
+    run.summary = methodSummary(run.experiment, run.config, ticks, 'completed');
     record(run, job.jobId, stamp({ type: 'done', status: 'completed', step: run.totalSteps, summary: run.summary }));
     setStatus({ state: 'idle', job: null });
   }
@@ -320,9 +301,15 @@ export function createFakeApi(opts: { scenario?: string } = {}): FrugalApi {
         const exp = experiments.find((e) => e.id === experiment && e.built);
         if (!exp) throw new Error(`train:start: unknown experiment '${experiment}'`);
         const id = `2025${String(Date.now()).slice(-8)}-${experiment}`;
-        const ticks = ticksOf(experiment, config);
+        let resolved: Record<string, unknown>;
+        try {
+          resolved = fakeConfig(exp, config, preset);
+        } catch (e) {
+          throw new Error(`train:start: ${(e as Error).message}`);
+        }
+        const ticks = ticksOf(experiment, resolved);
         const totalSteps = ticks.flat().filter((e) => e.type === 'step').length;
-        const run: Run = { id, dir: `/home/user/.frugal/runs/${id}`, experiment, status: 'running', startedAt: now(), nextStep: 0, totalSteps, ticks, config, card: { id, experiment, seed: config.seed ?? 0, preset: preset ?? '', backend: { chosen: 'cpu' } }, summary: null, events: [], predictions: [] };
+        const run: Run = { id, dir: `/home/user/.frugal/runs/${id}`, experiment, status: 'running', startedAt: now(), nextStep: 0, totalSteps, ticks, config: resolved, card: { id, experiment, seed: resolved.seed ?? 0, preset: preset ?? '', backend: { chosen: 'cpu' } }, summary: null, events: [], predictions: [] };
         runs.unshift(run);
         const job = newJob('train', id);
         void runMethod(run, job, 0);

@@ -1,79 +1,112 @@
 /**
  * Runs of one method experiment grouped by method, for the Runs view's comparison:
- * - continual learning: the method is the head and the importance estimator of the run's config
- *   ('DHP+SI', 'SI', 'DHP Softmax', 'Finetune'); each group's average accuracy over all tasks,
- *   forgetting and BWT from each run's newest accuracy-matrix row, averaged over its runs;
- * - self-paced learning: the method is the config's `method` (spl-advise, spld, random); each
- *   group's test accuracy and admitted fraction per epoch, averaged over its runs.
- * Runs on different benchmarks, datasets or task counts are not comparable, so those go into
- * separate groups (labelled with the setting).
+ * - continual learning: the method is the head and the importance estimator ('DHP+SI', 'SI',
+ *   'DHP Softmax', 'Finetune'); each group's average accuracy over all tasks, forgetting and BWT
+ *   after each run's newest task, averaged over its runs;
+ * - self-paced learning: the method is spl-advise, spld, random or all; each group's test accuracy
+ *   and admitted fraction per epoch, averaged over its runs.
+ * A run's numbers come from its events (runFromCurves: a run being trained, or one without a usable
+ * summary) or from its summary (lib/method-summary.ts); both give the same method names and
+ * settings. Runs on different benchmarks, datasets or task sequences are not comparable, so those
+ * go into separate groups (labelled with the setting).
  */
-import type { CurriculumCurve } from './curriculum';
 import type { Curves } from './curves';
+
+/** Continual learning: the newest row of the accuracy matrix and its metrics. */
+export interface ContinualNumbers {
+  /** Every task of the sequence. */
+  taskNames: readonly string[];
+  tasksDone: number;
+  averageAccuracy: number;
+  forgetting: number | null;
+  backwardTransfer: number | null;
+}
+
+/** Self-paced learning: one point per student epoch. */
+export interface CurriculumNumbers {
+  epochs: readonly number[];
+  testAccuracy: readonly number[];
+  admittedFraction: readonly number[];
+}
 
 export interface RunForCompare {
   id: string;
-  config: Readonly<Record<string, unknown>>;
-  curves: Curves;
+  /** The method as the engine's summary names it: 'DHP+SI', 'Finetune' (continual), 'spld' (self-paced). */
+  method: string;
+  /** What it was trained on: the benchmark (continual) or the dataset (self-paced); null when unknown. */
+  trainedOn: string | null;
+  continual: ContinualNumbers | null;
+  curriculum: CurriculumNumbers | null;
 }
 
 const str = (v: unknown): string | null => (typeof v === 'string' && v ? v : null);
 
-/** What the run was trained on, where its config says so (benchmark or dataset). */
-export function benchmarkOf(config: Readonly<Record<string, unknown>>): string | null {
-  return str(config.benchmark) ?? str(config.dataset);
-}
-
 const IMPORTANCES: Record<string, string> = { ewc: 'EWC', 'online-ewc': 'Online EWC', si: 'SI', mas: 'MAS' };
 const NO_IMPORTANCE = new Set(['none', 'finetune', 'off', '']);
 
-interface ContinualMethod {
-  label: string;
-  /** Sort rank: no importance first, then EWC, Online EWC, SI, MAS, others; softmax before DHP. */
-  rank: number;
-}
-
-function continualMethod(config: Readonly<Record<string, unknown>>): ContinualMethod {
+/** 'Finetune', 'SI', 'DHP Softmax', 'DHP+Online EWC': the head and importance of the config, named as in the paper (the engine's methodName()). */
+export function continualMethodOf(config: Readonly<Record<string, unknown>>): string {
   const head = str(config.head) ?? 'softmax';
   // The importance estimator's key, as the engine may name it.
   const imp = str(config.importance) ?? str(config.consolidation) ?? str(config.estimator) ?? 'none';
-  const none = NO_IMPORTANCE.has(imp);
-  const x = none ? '' : (IMPORTANCES[imp] ?? imp);
-  const impRank = none ? 0 : Object.keys(IMPORTANCES).indexOf(imp) + 1 || Object.keys(IMPORTANCES).length + 1;
-  // The poster's names (METHODS.md §4), as the engine's methodName() spells them.
-  const label = head === 'dhp' ? (x ? `DHP+${x}` : 'DHP Softmax') : head === 'softmax' ? x || 'Finetune' : `${head}${x ? `+${x}` : ''}`;
-  return { label, rank: impRank * 2 + (head === 'dhp' ? 1 : 0) };
+  const x = NO_IMPORTANCE.has(imp) ? '' : (IMPORTANCES[imp] ?? imp);
+  return head === 'dhp' ? (x ? `DHP+${x}` : 'DHP Softmax') : head === 'softmax' ? x || 'Finetune' : `${head}${x ? `+${x}` : ''}`;
 }
 
-/** 'Finetune', 'SI', 'DHP Softmax', 'DHP+Online EWC': the head and importance of the config, named as in the paper. */
-export function continualMethodOf(config: Readonly<Record<string, unknown>>): string {
-  return continualMethod(config).label;
+/** Sort rank of a continual method's name: no importance first, then EWC, Online EWC, SI, MAS, others; softmax before DHP. */
+function continualRank(label: string): number {
+  const dhp = label.startsWith('DHP');
+  const x = dhp ? label.replace(/^DHP(\+| Softmax$)/, '') : label === 'Finetune' ? '' : label;
+  const names = Object.values(IMPORTANCES);
+  const imp = x === '' ? 0 : names.indexOf(x) + 1 || names.length + 1;
+  return imp * 2 + (dhp ? 1 : 0);
 }
 
-export function curriculumMethodOf(run: RunForCompare): string {
-  return str(run.config.method) ?? run.curves.curriculum?.method ?? 'unknown';
+/** A run's numbers out of its (stored or live) curves. */
+export function numbersOf(curves: Curves): Pick<RunForCompare, 'continual' | 'curriculum'> {
+  const t = curves.tasks;
+  const c = curves.curriculum;
+  return {
+    continual: t ? { taskNames: t.taskNames, tasksDone: t.latest.afterTask + 1, averageAccuracy: t.latest.averageAccuracy, forgetting: t.latest.forgetting, backwardTransfer: t.latest.backwardTransfer } : null,
+    curriculum: c?.epochs.length ? { epochs: c.epochs, testAccuracy: c.testAccuracy, admittedFraction: c.admittedFraction } : null,
+  };
 }
+
+/** A run from its config and curves (its events folded, or a live job's). */
+export function runFromCurves(id: string, config: Readonly<Record<string, unknown>>, curves: Curves): RunForCompare {
+  const continual = curves.tasks !== null || str(config.head) !== null;
+  return {
+    id,
+    method: continual ? continualMethodOf(config) : (str(config.method) ?? curves.curriculum?.method ?? 'unknown'),
+    trainedOn: str(config.benchmark) ?? str(config.dataset),
+    ...numbersOf(curves),
+  };
+}
+
+/** Whether the run has numbers to compare. */
+export const comparable = (r: RunForCompare): boolean => !!(r.continual || r.curriculum);
 
 /**
- * Groups runs by method label; when the runs were trained on different settings (`settingOf`:
- * benchmark, task count), the setting prefixes the label, so only like is averaged with like.
+ * Groups runs by method; when the runs were trained on different settings (`settingOf`:
+ * benchmark, task sequence, dataset), the setting prefixes the label, so only like is averaged with like.
  */
-function groupBy<M extends { label: string; rank: number }>(
-  runs: readonly RunForCompare[],
-  methodOf: (r: RunForCompare) => M,
-  settingOf: (r: RunForCompare) => string,
-): { label: string; runs: RunForCompare[] }[] {
+function groupBy(runs: readonly RunForCompare[], rankOf: (method: string) => number, settingOf: (r: RunForCompare) => string): { label: string; runs: RunForCompare[] }[] {
   const settings = new Set(runs.map(settingOf));
   const groups = new Map<string, { label: string; bench: string; rank: number; runs: RunForCompare[] }>();
   for (const r of runs) {
-    const m = methodOf(r);
     const bench = settings.size > 1 ? settingOf(r) : '';
-    const key = bench ? `${bench} · ${m.label}` : m.label;
-    const g = groups.get(key) ?? { label: key, bench, rank: m.rank, runs: [] };
+    const key = bench ? `${bench} · ${r.method}` : r.method;
+    const g = groups.get(key) ?? { label: key, bench, rank: rankOf(r.method), runs: [] };
     g.runs.push(r);
     groups.set(key, g);
   }
   return [...groups.values()].sort((a, b) => a.bench.localeCompare(b.bench) || a.rank - b.rank || a.label.localeCompare(b.label));
+}
+
+/** The dataset a task sequence is built from: the first word its task names share ('mnist classes 0/1', … → 'mnist'). */
+function datasetOfTasks(names: readonly string[]): string | null {
+  const first = names.map((n) => n.split(' ')[0]);
+  return first.length && first.every((w) => w === first[0]) ? first[0] : null;
 }
 
 const mean = (xs: readonly number[]): number | null => (xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : null);
@@ -93,11 +126,11 @@ export interface ContinualGroup {
 /** One group per method, ordered by importance estimator, then head (softmax before DHP). */
 export function groupContinual(runs: readonly RunForCompare[]): ContinualGroup[] {
   return groupBy(
-    runs.filter((r) => r.curves.tasks),
-    (r) => continualMethod(r.config),
-    (r) => [str(r.config.benchmark), str(r.config.dataset), `${r.curves.tasks!.taskNames.length} tasks`].filter(Boolean).join(', '),
+    runs.filter((r) => r.continual),
+    continualRank,
+    (r) => [r.trainedOn, datasetOfTasks(r.continual!.taskNames), `${r.continual!.taskNames.length} tasks`].filter(Boolean).join(', '),
   ).map((g) => {
-    const latest = g.runs.map((r) => r.curves.tasks!.latest);
+    const latest = g.runs.map((r) => r.continual!);
     const accuracies = latest.map((e) => e.averageAccuracy);
     return {
       method: g.label,
@@ -106,7 +139,7 @@ export function groupContinual(runs: readonly RunForCompare[]): ContinualGroup[]
       averageAccuracy: mean(accuracies)!,
       forgetting: mean(latest.flatMap((e) => (e.forgetting === null ? [] : [e.forgetting]))),
       backwardTransfer: mean(latest.flatMap((e) => (e.backwardTransfer === null ? [] : [e.backwardTransfer]))),
-      partial: g.runs.filter((r) => r.curves.tasks!.latest.afterTask < r.curves.tasks!.taskNames.length - 1).length,
+      partial: latest.filter((e) => e.tasksDone < e.taskNames.length).length,
     };
   });
 }
@@ -120,22 +153,19 @@ export interface CurriculumGroup {
   admittedFraction: number[];
 }
 
-const METHOD_ORDER = ['spl-advise', 'spld', 'random'];
+const METHOD_ORDER = ['spl-advise', 'spld', 'random', 'all'];
 
-/** One group per method (spl-advise, spld, random first), each averaged per epoch over its runs. */
+/** One group per method (spl-advise, spld, random, all first), each averaged per epoch over its runs. */
 export function groupCurriculum(runs: readonly RunForCompare[]): CurriculumGroup[] {
   return groupBy(
-    runs.filter((r) => r.curves.curriculum?.epochs.length),
-    (r) => {
-      const m = curriculumMethodOf(r);
-      return { label: m, rank: METHOD_ORDER.includes(m) ? METHOD_ORDER.indexOf(m) : METHOD_ORDER.length };
-    },
-    (r) => benchmarkOf(r.config) ?? '?',
+    runs.filter((r) => r.curriculum),
+    (m) => (METHOD_ORDER.includes(m) ? METHOD_ORDER.indexOf(m) : METHOD_ORDER.length),
+    (r) => r.trainedOn ?? '?',
   ).map((g) => {
-    const curves = g.runs.map((r) => r.curves.curriculum!);
+    const curves = g.runs.map((r) => r.curriculum!);
     const epochs = [...new Set(curves.flatMap((c) => c.epochs))].sort((a, b) => a - b);
     // Mean over the runs that reached each epoch.
-    const perEpoch = (pick: (c: CurriculumCurve) => readonly number[]): number[] =>
+    const perEpoch = (pick: (c: CurriculumNumbers) => readonly number[]): number[] =>
       epochs.map((ep) => mean(curves.flatMap((c) => (c.epochs.includes(ep) ? [pick(c)[c.epochs.indexOf(ep)]] : [])))!);
     return {
       method: g.label,

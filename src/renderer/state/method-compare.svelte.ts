@@ -1,31 +1,38 @@
 /**
- * The Runs view's comparison of methods: every run of the selected run's experiment, loaded
- * ('runs:get', through RunsState's cache) and folded into curves, for lib/method-compare.ts to
- * group by method. A run being trained contributes its live curves. Only experiments whose runs
- * report method views (accuracy matrix, self-paced epochs) are compared.
+ * The Runs view's comparison of methods: every run of the selected run's experiment, for
+ * lib/method-compare.ts to group by method. A finished run's numbers come from the summary the run
+ * list already holds (lib/method-summary.ts); only a run without a current summary (being trained,
+ * interrupted, failed, or written by an older engine) is loaded ('runs:get', through RunsState's
+ * cache) and its events folded. A run being trained contributes its live curves.
  */
-import type { RunDetail } from '../../shared/api';
-import { curvesFromEvents, hasMethodData } from '../lib/curves';
+import type { RunListItem } from '../../shared/api';
+import type { Curves } from '../lib/curves';
+import { curvesFromEvents } from '../lib/curves';
 import { errorMessage } from '../lib/errors';
-import type { RunForCompare } from '../lib/method-compare';
+import { comparable, numbersOf, type RunForCompare, runFromCurves } from '../lib/method-compare';
+import { runFromSummary } from '../lib/method-summary';
 import type { JobsState } from './jobs.svelte';
 import type { RunsState } from './runs.svelte';
 
+/** A run as loaded: its summary's numbers, or its config and stored curves. */
+type Loaded = { id: string; summarised: RunForCompare } | { id: string; config: Readonly<Record<string, unknown>>; curves: Curves };
+
 export class MethodCompareState {
   experiment = $state<string | null>(null);
-  private loaded = $state.raw<{ detail: RunDetail; stored: RunForCompare }[]>([]);
+  private loaded = $state.raw<Loaded[]>([]);
   loading = $state(false);
   error = $state<string | null>(null);
 
-  /** The experiment's runs with method views, live curves where a job is training them. */
+  /** The experiment's runs with numbers to compare, live ones where a job is training them. */
   runs = $derived.by((): RunForCompare[] =>
     this.loaded
-      .map(({ detail, stored }) => {
-        const job = this.jobs.jobOfRun(detail.id);
+      .map((l) => {
+        const job = this.jobs.jobOfRun(l.id);
         const live = job ? this.jobs.curvesOf(job.info.jobId)?.data : null;
-        return live ? { ...stored, curves: live } : stored;
+        if ('summarised' in l) return live ? { ...l.summarised, ...numbersOf(live) } : l.summarised;
+        return runFromCurves(l.id, l.config, live ?? l.curves);
       })
-      .filter((r) => hasMethodData(r.curves)),
+      .filter(comparable),
   );
 
   private seq = 0;
@@ -35,8 +42,8 @@ export class MethodCompareState {
     private readonly jobs: JobsState,
   ) {}
 
-  /** Loads every listed run of `experiment` (null: clears). */
-  async load(experiment: string | null, ids: readonly string[]): Promise<void> {
+  /** Loads the listed runs of `experiment` (null: clears). */
+  async load(experiment: string | null, items: readonly RunListItem[]): Promise<void> {
     const seq = ++this.seq;
     this.experiment = experiment;
     if (!experiment) {
@@ -45,9 +52,16 @@ export class MethodCompareState {
     }
     this.loading = true;
     try {
-      const details = await Promise.all(ids.map((id) => this.list.detailOf(id)));
+      const loaded = await Promise.all(
+        items.map(async (item): Promise<Loaded> => {
+          const summarised = runFromSummary(item);
+          if (summarised) return { id: item.id, summarised };
+          const detail = await this.list.detailOf(item.id);
+          return { id: item.id, config: detail.config, curves: curvesFromEvents(detail.events) };
+        }),
+      );
       if (seq !== this.seq) return;
-      this.loaded = details.map((detail) => ({ detail, stored: { id: detail.id, config: detail.config, curves: curvesFromEvents(detail.events) } }));
+      this.loaded = loaded;
       this.error = null;
     } catch (e) {
       if (seq === this.seq) this.error = `could not load the runs to compare: ${errorMessage(e)}`;
