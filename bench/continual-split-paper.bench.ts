@@ -12,12 +12,10 @@
  * CLI, on the backend the experiment picks: wasm on a cpu-only machine), as many at once as there
  * are cores (at most 2 here): one JavaScript thread each. Only named runs: it is long.
  */
-import { spawn } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { markdownTable, round, type Bench, type BenchContext, type BenchResult } from './lib';
+import { markdownTable, parallelRuns, pool, round, runTrainCli, type Bench, type BenchContext, type BenchResult } from './lib';
 
 interface Variant {
   readonly name: string;
@@ -45,43 +43,6 @@ interface RunRecord {
   wallSeconds: number;
 }
 
-const BIN = fileURLToPath(new URL('../bin/frugal.js', import.meta.url));
-
-/** One CLI run; resolves to its summary (the `done` event of `--json`). */
-function runCli(args: readonly string[]): Promise<Record<string, unknown>> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, 'train', 'dhp-continual', ...args, '--json'], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    let err = '';
-    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (err = (err + d.toString()).slice(-4000)));
-    child.on('error', reject);
-    child.on('exit', (code) => {
-      const done = out
-        .split('\n')
-        .filter((l) => l.startsWith('{'))
-        .map((l) => JSON.parse(l) as { type: string; status?: string; summary?: Record<string, unknown> })
-        .find((e) => e.type === 'done');
-      if (code === 0 && done?.status === 'completed' && done.summary) resolve(done.summary);
-      else reject(new Error(`frugal train dhp-continual ${args.join(' ')}: exit ${code}, ${done?.status ?? 'no done event'}\n${err}`));
-    });
-  });
-}
-
-/** Runs the jobs `width` at a time, in order of submission. */
-async function pool<T>(jobs: readonly (() => Promise<T>)[], width: number): Promise<T[]> {
-  const out: T[] = new Array(jobs.length);
-  let next = 0;
-  const worker = async () => {
-    while (next < jobs.length) {
-      const i = next++;
-      out[i] = await jobs[i]();
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(width, jobs.length) }, worker));
-  return out;
-}
-
 const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
 const sd = (xs: number[]) => (xs.length < 2 ? 0 : Math.sqrt(xs.reduce((a, x) => a + (x - mean(xs)) ** 2, 0) / (xs.length - 1)));
 const pct = (v: number) => (100 * v).toFixed(2);
@@ -91,13 +52,13 @@ export const continualSplitPaperBench: Bench = {
   title: 'Split MNIST at the poster’s settings: fine-tuning vs DHP Softmax, with head-initialisation controls (METHODS.md §4)',
   async run(ctx: BenchContext): Promise<BenchResult> {
     const seeds = ctx.quick ? [0] : SEEDS;
-    const width = Math.max(1, Math.min(2, os.availableParallelism()));
+    const width = parallelRuns();
     const runsRoot = await mkdtemp(join(os.tmpdir(), 'frugal-bench-split-paper-'));
     try {
       const jobs = seeds.flatMap((seed) =>
         VARIANTS.map((v) => async (): Promise<RunRecord> => {
           const t0 = performance.now();
-          const s = await runCli(['--preset', 'split-mnist', ...v.flags, '--seed', String(seed), '--runs', runsRoot, ...(ctx.quick ? QUICK_FLAGS : [])]);
+          const { summary: s } = await runTrainCli('dhp-continual', ['--preset', 'split-mnist', ...v.flags, '--seed', String(seed), '--runs', runsRoot, ...(ctx.quick ? QUICK_FLAGS : [])]);
           const rec: RunRecord = {
             variant: v.name,
             seed,

@@ -24,6 +24,7 @@ import { bratsLoadBench } from './brats-load.bench';
 import { continualBench } from './continual.bench';
 import { continualSplitPaperBench } from './continual-split-paper.bench';
 import { gpuSpeedBench } from './gpu-speed.bench';
+import { lenetRoutesBench } from './lenet-routes.bench';
 import { selfPacedBench } from './self-paced.bench';
 import { machineInfo, machineLine, RESULTS_DIR, round, writeResults, type Bench } from './lib';
 import { unetMemoryBench } from './unet-memory.bench';
@@ -44,6 +45,7 @@ const BENCHES: readonly (Bench | ScriptBench)[] = [
   continualBench,
   continualSplitPaperBench,
   selfPacedBench,
+  lenetRoutesBench,
   { name: 'depthwise3d', title: '3D layer implementations (depthwise, pointwise, conv3d, groupNorm, silu, upsampling)', script: 'depthwise3d.bench.ts' },
 ];
 

@@ -9,7 +9,7 @@
  * with the run store's atomic writer so a killed bench never leaves half a table in
  * bench/results/ (which the README cites).
  */
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { mkdir } from 'node:fs/promises';
 import os from 'node:os';
 import { join } from 'node:path';
@@ -64,6 +64,22 @@ export function median(xs: readonly number[]): number {
 }
 
 /** Round to `digits` decimals (for tables; JSON keeps raw samples unrounded). */
+/** max over arrays k of (max_i |a_k[i] − b_k[i]|) / max_i |a_k[i]|: how far two sets of gradients (or weights) differ, relative to each array's scale. */
+export function maxRelativeDifference(a: readonly Float32Array[], b: readonly Float32Array[]): number {
+  if (a.length !== b.length) throw new Error(`bench/lib maxRelativeDifference: ${a.length} arrays against ${b.length}`);
+  let worst = 0;
+  a.forEach((va, k) => {
+    let d = 0;
+    let m = 0;
+    for (let i = 0; i < va.length; i++) {
+      d = Math.max(d, Math.abs(va[i] - b[k][i]));
+      m = Math.max(m, Math.abs(va[i]));
+    }
+    worst = Math.max(worst, d / (m || 1));
+  });
+  return worst;
+}
+
 export const round = (v: number, digits = 1): number => Math.round(v * 10 ** digits) / 10 ** digits;
 
 /** Bytes as MiB (2^20 bytes), the unit tables use throughout. */
@@ -303,4 +319,50 @@ export function adamStep(h: UnetHarness, lr = 1e-4): { step: () => number; dispo
     },
     dispose: () => opt.dispose(),
   };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Experiment runs through the real CLI, in child processes
+
+const FRUGAL_BIN = fileURLToPath(new URL('../bin/frugal.js', import.meta.url));
+
+/** Runs at once for benches of whole experiment runs: one JavaScript thread each, at most 2 (this machine's cores). */
+export const parallelRuns = (): number => Math.max(1, Math.min(2, os.availableParallelism()));
+
+/**
+ * `frugal train <experiment> <args> --json` in its own process (the backend it picks for itself);
+ * resolves to every event and the `done` summary, rejects with the tail of stderr otherwise.
+ */
+export function runTrainCli(experiment: string, args: readonly string[]): Promise<{ summary: Record<string, unknown>; events: Record<string, unknown>[] }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [FRUGAL_BIN, 'train', experiment, ...args, '--json'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (err = (err + d.toString()).slice(-4000)));
+    child.on('error', reject);
+    child.on('exit', (code) => {
+      const events = out
+        .split('\n')
+        .filter((l) => l.startsWith('{'))
+        .map((l) => JSON.parse(l) as Record<string, unknown>);
+      const done = events.find((e) => e.type === 'done') as { status?: string; summary?: Record<string, unknown> } | undefined;
+      if (code === 0 && done?.status === 'completed' && done.summary) resolve({ summary: done.summary, events });
+      else reject(new Error(`frugal train ${experiment} ${args.join(' ')}: exit ${code}, ${done?.status ?? 'no done event'}\n${err}`));
+    });
+  });
+}
+
+/** Runs the jobs `width` at a time, in order of submission; results in that order. */
+export async function pool<T>(jobs: readonly (() => Promise<T>)[], width: number): Promise<T[]> {
+  const out: T[] = new Array(jobs.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < jobs.length) {
+      const i = next++;
+      out[i] = await jobs[i]();
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(width, jobs.length) }, worker));
+  return out;
 }
