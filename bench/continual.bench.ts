@@ -21,8 +21,8 @@ import { selectBackend, type BackendReport } from '../src/training/backend/selec
 import { mlpClassifier, type ContinualClassifier, type HeadKind } from '../src/training/continual/classifier';
 import { createEstimator } from '../src/training/continual/estimators';
 import type { EstimatorKind, ImportanceEstimator } from '../src/training/continual/importance';
-import { forceHostPath } from '../src/training/continual/host-path';
-import { createOptimizer, type StepOptimizer } from '../src/training/continual/optimizer';
+import { forceHostPath, useHostPath } from '../src/training/continual/host-path';
+import { createOptimizer, type Optimizer } from '../src/training/core/optimizer';
 import { consolidateTask, evaluateAccuracy, trainStep } from '../src/training/continual/train-task';
 import { Rng } from '../src/training/core/rng';
 import { makeView } from '../src/training/data/images';
@@ -52,7 +52,7 @@ const STEP_CASES: StepCase[] = [
 
 interface Harness {
   model: ContinualClassifier;
-  optimizer: StepOptimizer;
+  optimizer: Optimizer;
   estimator: ImportanceEstimator | null;
   dispose(): void;
 }
@@ -60,7 +60,7 @@ interface Harness {
 /** Model, optimiser and (consolidated once, so the penalty is live) estimator on the current backend. */
 function harness(c: StepCase, task: ContinualTask, seed = 0): Harness {
   const model = mlpClassifier(mlpConfig({ hiddenSizes: c.hidden }), c.head, new Rng(seed));
-  const optimizer = createOptimizer(model.named, { kind: 'sgd', lr: 0.01 });
+  const optimizer = createOptimizer(model.named, { kind: 'sgd', lr: 0.01 }, { hostLoop: useHostPath });
   const estimator = c.importance ? createEstimator(c.importance, { samples: 32 }) : null;
   if (estimator) {
     estimator.beginTask(model.slow);

@@ -23,7 +23,7 @@ import { Rng } from '../src/training/core/rng';
 import { resolveConfig } from '../src/training/experiments/config';
 import { selfPacedExperiment } from '../src/training/experiments/self-paced';
 import { perSampleCrossEntropy } from '../src/training/experiments/self-paced/passes';
-import { NesterovSgd } from '../src/training/experiments/self-paced/sgd';
+import { Sgd } from '../src/training/core/sgd';
 import { applyLeNet, initLeNet, lenetConfig, type LeNetConfig } from '../src/training/models/lenet';
 import { markdownTable, maxRelativeDifference, median, parallelRuns, pool, round, runTrainCli, type Bench, type BenchContext, type BenchResult } from './lib';
 
@@ -57,7 +57,7 @@ async function measureThroughput(backend: string, name: string, cfg: LeNetConfig
   const params = initLeNet(cfg, new Rng(0));
   const named = flattenParams(params);
   const vars = [...named.values()];
-  const sgd = new NesterovSgd(named, { momentum: 0.9, weightDecay: 5e-4 });
+  const sgd = new Sgd(named, { momentum: 0.9, nesterov: true, weightDecay: 5e-4 });
   const r = new Rng(1);
   const x = tf.tensor4d(Float32Array.from({ length: batch * 784 }, () => r.uniform()), [batch, 28, 28, 1]);
   const y = tf.tensor1d(Int32Array.from({ length: batch }, (_, i) => i % cfg.outDim), 'int32');

@@ -7,14 +7,14 @@ import * as tf from '@tensorflow/tfjs';
 import { describe, expect, it } from 'vitest';
 import { measurePeak } from '../../src/training/backend/memory';
 import { mlpClassifier } from '../../src/training/continual/classifier';
-import { createOptimizer } from '../../src/training/continual/optimizer';
+import { useHostPath } from '../../src/training/continual/host-path';
+import { createOptimizer } from '../../src/training/core/optimizer';
 import { trainTask } from '../../src/training/continual/train-task';
 import { countParams, disposeParams, flattenParams, gradsByParamName } from '../../src/training/core/params';
 import { Rng } from '../../src/training/core/rng';
 import { resolveConfig } from '../../src/training/experiments/config';
 import { headOptions, type ContinualConfig } from '../../src/training/experiments/continual/config';
 import type { SelfPacedExperimentConfig } from '../../src/training/experiments/self-paced/config';
-import { createStudentOptimizer } from '../../src/training/experiments/self-paced/optimizer';
 import { perSampleCrossEntropy } from '../../src/training/experiments/self-paced/passes';
 import { getExperiment } from '../../src/training/experiments/registry';
 import { continualMemoryCount, estimateContinualMemory, estimateSelfPacedMemory, lenetCounts, selfPacedMemoryCount } from '../../src/training/host/memory-count';
@@ -104,7 +104,7 @@ describe('counted training memory', () => {
     for (const [head, optimizer] of [['softmax', 'sgd'], ['dhp', 'adam']] as const) {
       const c = continual({ hiddenSizes: [64], head, optimizer, batchSize: 16, evalBatchSize: 10 });
       const model = mlpClassifier(mlpConfig({ inputSize: 784, hiddenSizes: [64], numClasses: 10 }), head, new Rng(0), headOptions(c));
-      const opt = createOptimizer(model.named, { kind: optimizer, lr: 0.01 });
+      const opt = createOptimizer(model.named, { kind: optimizer, lr: 0.01 }, { hostLoop: useHostPath });
       let left = 2;
       const batches = { next: () => (left-- > 0 ? { x: x(16, [784]) as tf.Tensor2D, y: labels(16) } : null) };
       await trainTask({ model, batches, optimizer: opt, classes: [0, 1], maxSteps: 1, readEvery: 1 }); // Adam's moments exist before the measured step
@@ -118,7 +118,7 @@ describe('counted training memory', () => {
     const cfg = lenetConfig('lenet5');
     const params = initLeNet(cfg, new Rng(0));
     const named = flattenParams(params);
-    const opt = createStudentOptimizer('sgd', named, { momentum: 0.9, weightDecay: 5e-4 });
+    const opt = createOptimizer(named, { kind: 'sgd', lr: 0.01, momentum: 0.9, nesterov: true, weightDecay: 5e-4 });
     const step = () =>
       tf.tidy(() => {
         const { value, grads } = tf.variableGrads(() => tf.mean(perSampleCrossEntropy(applyLeNet(params, x(16, [28, 28, 1]) as tf.Tensor4D, cfg), labels(16))) as tf.Scalar, [...named.values()]);

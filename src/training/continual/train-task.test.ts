@@ -5,9 +5,9 @@ import { mlpConfig } from '../models/mlp';
 import { arrayBatches, type Batch } from './batches';
 import { mlpClassifier, softmaxCrossEntropy, taskTargets, type ContinualClassifier, type HeadKind } from './classifier';
 import { createEstimator } from './estimators';
-import { forceHostPath } from './host-path';
+import { forceHostPath, useHostPath } from './host-path';
 import type { EstimatorKind, ImportanceEstimator, StepRecord } from './importance';
-import { createOptimizer } from './optimizer';
+import { createOptimizer } from '../core/optimizer';
 import { consolidateTask, evaluateAccuracy, trainStep, trainTask } from './train-task';
 
 const read = (t: tf.Tensor): number[] => Array.from(t.dataSync());
@@ -65,7 +65,7 @@ describe('ContinualClassifier', () => {
   it('saves and restores parameters and the Hebbian trace; reports the plastic norms', async () => {
     const a = tiny('dhp', 3, 1);
     const b = batchOf([[1, 2], [-1, 0.5]], [0, 2]);
-    const optimizer = createOptimizer(a.named, { kind: 'sgd', lr: 0.1 });
+    const optimizer = createOptimizer(a.named, { kind: 'sgd', lr: 0.1 }, { hostLoop: useHostPath });
     const r = trainStep({ model: a, optimizer }, b);
     const saved = new Map([...a.stateTensors()].map(([k, t]) => [k, { shape: t.shape, data: t.dataSync().slice() }]));
     expect(saved.has('dhp/hebb')).toBe(true);
@@ -90,7 +90,7 @@ describe('ContinualClassifier', () => {
 describe('trainStep', () => {
   it('DHP: the trace moves only on the batch’s classes, is committed, and is never reset by a new task', () => {
     const model = tiny('dhp', 4);
-    const optimizer = createOptimizer(model.named, { kind: 'sgd', lr: 0.01 });
+    const optimizer = createOptimizer(model.named, { kind: 'sgd', lr: 0.01 }, { hostLoop: useHostPath });
     const hebb = () => read(model.trace!.value); // [m = 4, d = 4] row-major: column c = entries c, c+4, c+8, c+12
     const col = (v: number[], c: number) => [0, 1, 2, 3].map((r) => v[r * 4 + c]);
     // Task 1 (classes 0, 1; multi-head), one step.
@@ -115,7 +115,7 @@ describe('trainStep', () => {
     const model = tiny('dhp', 2, 3);
     const lr = 0.1;
     const lambda = 0.5;
-    const optimizer = createOptimizer(model.named, { kind: 'sgd', lr });
+    const optimizer = createOptimizer(model.named, { kind: 'sgd', lr }, { hostLoop: useHostPath });
     // A stub estimator: Ω = 1 on θ, anchor 0, c = 1 → P = λ·Σθ², ∂P/∂θ = 2λ·θ = θ; it records what afterStep sees.
     const theta = model.slow.get('head.theta')!;
     const term = { importance: new Map([['head.theta', tf.onesLike(theta)]]), anchor: new Map([['head.theta', tf.zerosLike(theta)]]), coefficient: 1 };
@@ -167,7 +167,7 @@ describe('trainStep', () => {
       forceHostPath(host);
       const model = tiny('dhp', 3, 1);
       const estimator = createEstimator('si');
-      const optimizer = createOptimizer(model.named, kind === 'sgd' ? { kind, lr: 0.05 } : { kind, lr: 0.01 });
+      const optimizer = createOptimizer(model.named, kind === 'sgd' ? { kind, lr: 0.05 } : { kind, lr: 0.01 }, { hostLoop: useHostPath });
       const x = new Float32Array([1, 2, -1, 0.5, 2, -1, 0, 1]);
       const y = [0, 1, 2, 1];
       await trainTask({ model, optimizer, estimator, lambda: 1, batches: arrayBatches(x, y, 2, 2) });
@@ -193,7 +193,7 @@ describe('trainStep', () => {
 
   it('stops with a clear error when the loss diverges', async () => {
     const model = tiny('softmax', 2);
-    const optimizer = createOptimizer(model.named, { kind: 'sgd', lr: 1e30 });
+    const optimizer = createOptimizer(model.named, { kind: 'sgd', lr: 1e30 }, { hostLoop: useHostPath });
     const x = new Float32Array(40).map((_, i) => (i % 3) - 1);
     const y = Array.from({ length: 20 }, (_, i) => i % 2);
     await expect(trainTask({ model, optimizer, batches: arrayBatches(x, y, 2, 2, { epochs: 5 }) })).rejects.toThrow(/loss is not finite at step \d+/);
@@ -233,7 +233,7 @@ async function twoTasks(head: HeadKind, estimatorKind: EstimatorKind | null, lam
   const R: number[][] = [];
   const losses: number[][] = [];
   for (let t = 0; t < 2; t++) {
-    const optimizer = createOptimizer(model.named, { kind: 'sgd', lr: 0.05 });
+    const optimizer = createOptimizer(model.named, { kind: 'sgd', lr: 0.05 }, { hostLoop: useHostPath });
     const r = await trainTask({ model, optimizer, estimator, lambda, batches: arrayBatches(train[t].x, train[t].y, D, 32, { rng: rng.fork('order', t), epochs: 5 }) });
     losses.push(r.losses);
     optimizer.dispose();

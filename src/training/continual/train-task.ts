@@ -21,13 +21,13 @@ import type { Batch, BatchIterator } from './batches';
 import { softmaxCrossEntropy, taskTargets, type ContinualClassifier } from './classifier';
 import { snapshot, disposeMap, type ImportanceEstimator } from './importance';
 import { addPenalty } from './penalty';
-import type { StepOptimizer } from './optimizer';
+import type { Optimizer } from '../core/optimizer';
 
 export interface TrainTaskOptions {
   readonly model: ContinualClassifier;
   /** This task's training batches (consumed; each batch is disposed after its step). */
   readonly batches: BatchIterator;
-  readonly optimizer: StepOptimizer;
+  readonly optimizer: Optimizer;
   /** This task's classes (multi-head); omitted = all outputs (single head). */
   readonly classes?: readonly number[];
   readonly estimator?: ImportanceEstimator | null;

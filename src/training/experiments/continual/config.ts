@@ -14,7 +14,7 @@ import { z } from 'zod';
 import { ESTIMATOR_KINDS, type EstimatorKind } from '../../continual/importance';
 import type { EstimatorOptions } from '../../continual/estimators';
 import type { HeadKind, HeadOptions } from '../../continual/classifier';
-import type { OptimizerSettings } from '../../continual/optimizer';
+import type { OptimizerSettings } from '../../core/optimizer';
 
 const int = () => z.number().int();
 

@@ -18,7 +18,7 @@ import { loadCheckpoint, saveCheckpoint, type LoadedTensor } from '../../core/ch
 import { checkpointName, listCheckpoints } from '../../core/training-state';
 import type { ContinualClassifier } from '../../continual/classifier';
 import type { ImportanceEstimator } from '../../continual/importance';
-import type { StepOptimizer } from '../../continual/optimizer';
+import type { Optimizer } from '../../core/optimizer';
 
 export const CONTINUAL_STATE_FORMAT = 'frugal-continual-state/1';
 
@@ -58,7 +58,7 @@ export interface ContinualState {
 
 export interface SaveParts {
   model: ContinualClassifier;
-  optimizer: StepOptimizer;
+  optimizer: Optimizer;
   estimator: ImportanceEstimator | null;
   position: ContinualPosition;
   progress: ContinualProgress;

@@ -14,7 +14,8 @@ import { mixSeed, Rng } from '../../core/rng';
 import { mlpClassifier } from '../../continual/classifier';
 import { createEstimator, restoreEstimator } from '../../continual/estimators';
 import type { ImportanceEstimator } from '../../continual/importance';
-import { createOptimizer } from '../../continual/optimizer';
+import { useHostPath } from '../../continual/host-path';
+import { createOptimizer } from '../../core/optimizer';
 import { consolidateTask, evaluateAccuracy, trainTask } from '../../continual/train-task';
 import { mlpConfig } from '../../models/mlp';
 import type { CheckpointReason } from '../../loop/trainer';
@@ -80,7 +81,7 @@ export async function* trainContinual(ctx: ExperimentContext<ContinualConfig, Co
 
   const mlp = mlpConfig({ inputSize: data.inputSize, hiddenSizes: c.hiddenSizes, numClasses: data.numClasses });
   const model = mlpClassifier(mlp, c.head, new Rng(c.seed).fork('init'), headOptions(c));
-  const optimizer = createOptimizer(model.named, optimizerSettings(c));
+  const optimizer = createOptimizer(model.named, optimizerSettings(c), { hostLoop: useHostPath });
   let estimator: ImportanceEstimator | null = c.importance === 'none' ? null : createEstimator(c.importance, estimatorOptions(c));
   let position: ContinualPosition = { step: 0, task: 0, stepInTask: 0 };
   let progress: ContinualProgress = { accuracies: [], trainSeconds: [], evalSeconds: [], plasticNorms: [] };

@@ -10,6 +10,7 @@
  * schedule explicitly: fewer images, a narrower embedding CNN, fewer Magnet steps and epochs.
  */
 import { z } from 'zod';
+import type { OptimizerSettings } from '../../core/optimizer';
 import type { SelfPacedConfig } from '../../curriculum/self-paced';
 
 const int = () => z.number().int();
@@ -181,6 +182,11 @@ export function selfPacedSettings(c: SelfPacedExperimentConfig): SelfPacedConfig
     quota0: c.quota0 > 0 ? c.quota0 : null,
     quotaGrowth: c.quotaGrowth,
   };
+}
+
+/** The student's optimiser: SGD with Nesterov momentum and L2 weight decay as the code [C], or Adam with decoupled weight decay. */
+export function studentOptimizerSettings(c: Pick<SelfPacedExperimentConfig, 'optimizer' | 'lr' | 'momentum' | 'weightDecay'>): OptimizerSettings {
+  return c.optimizer === 'sgd' ? { kind: 'sgd', lr: c.lr, momentum: c.momentum, nesterov: true, weightDecay: c.weightDecay } : { kind: 'adam', lr: c.lr, weightDecay: c.weightDecay };
 }
 
 /** Whether the method needs the Magnet embedding (its clusters are the selection's groups). */

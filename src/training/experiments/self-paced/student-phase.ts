@@ -9,7 +9,7 @@
  *
  * Per-sample losses come from the training batches ('as-trained', METHODS.md) or from a forward
  * pass over every training image after each epoch ('full-pass'). SGD with Nesterov momentum and
- * weight decay as the code, or Adam (optimizer.ts); optional crop/flip augmentation. After each
+ * weight decay as the code, or Adam (core/optimizer.ts); optional crop/flip augmentation. After each
  * epoch: the test accuracy, a 'curriculum' event, the curves file, a checkpoint.
  */
 import * as tf from '@tensorflow/tfjs';
@@ -20,10 +20,10 @@ import { type EpochPlan, type Pace, planEpoch } from '../../curriculum/self-pace
 import { type DatasetView, gatherPixels } from '../../data/images/view';
 import { applyLeNet, initLeNet, lenetConfig } from '../../models/lenet';
 import { augmentBatch } from './augment';
-import { type SelfPacedExperimentConfig, selfPacedSettings, studentLrAt, studentUpdatesAtMost } from './config';
+import { type SelfPacedExperimentConfig, selfPacedSettings, studentLrAt, studentOptimizerSettings, studentUpdatesAtMost } from './config';
 import { allRows, perSampleCrossEntropy, scoreRows } from './passes';
 import { type StepClock, yieldToEventLoop } from './progress';
-import { createStudentOptimizer } from './optimizer';
+import { createOptimizer } from '../../core/optimizer';
 import { type LoadedRunState, type RunCurves, type Snapshot, type StudentPoint, assignSaved, prefixed, savedArray, unprefixed } from './state';
 
 export interface StudentPhaseArgs {
@@ -65,7 +65,7 @@ export async function* studentPhase(a: StudentPhaseArgs): AsyncGenerator<EngineE
   const params = initLeNet(cfg, a.rng.fork('student-init')); // the same init for every method (same seed)
   const named = flattenParams(params);
   const vars = [...named.values()];
-  const opt = createStudentOptimizer(c.optimizer, named, c);
+  const opt = createOptimizer(named, studentOptimizerSettings(c));
   const logitsOf = (x: tf.Tensor4D): tf.Tensor2D => applyLeNet(params, x, cfg);
   const curriculumRng = a.rng.fork('curriculum');
   const stepsPerFullEpoch = Math.ceil(N / c.batchSize);
@@ -88,7 +88,7 @@ export async function* studentPhase(a: StudentPhaseArgs): AsyncGenerator<EngineE
     const savedGroups = savedArray(s, 'student/groups', Int32Array, N);
     if (savedGroups.some((g, i) => g !== a.groups[i])) throw new Error(`checkpoint ${s.file}: its groups differ from this run's (a different dataset, limit or method?)`);
     assignSaved(s, 'student/param/', named);
-    opt.loadState(unprefixed(s, 'student/opt/'), m.optimizer);
+    opt.loadState(unprefixed(s, 'student/opt/'), m.optimizer.step);
     losses.set(savedArray(s, 'student/losses', Float32Array, N));
     ({ epoch, batch, lambda0 } = m);
     updates = m.updates ?? 0;
@@ -105,7 +105,7 @@ export async function* studentPhase(a: StudentPhaseArgs): AsyncGenerator<EngineE
       ['student/losses', { data: losses, shape: [N] }],
     ]);
     if (plan) tensors.set('student/order', { data: plan.order, shape: [plan.order.length] });
-    return { phase: 'student', tensors, meta: { optimizer: opt.counters(), epoch, batch, updates, lambda0, plan: plan ? { fraction: plan.fraction, pace: plan.pace } : null, epochLoss, epochSeconds } };
+    return { phase: 'student', tensors, meta: { optimizer: { step: opt.step }, epoch, batch, updates, lambda0, plan: plan ? { fraction: plan.fraction, pace: plan.pace } : null, epochLoss, epochSeconds } };
   };
 
   /** Future epochs count as full passes until planned; never past the update budget. */
