@@ -409,11 +409,9 @@ export function report(
   };
 }
 
-/** Measured separately (one seed each, ~6 min per run on wasm), not re-run by this bench: it would triple its time. */
-const PAPER_SCALE_SPLIT = [
-  'At the poster\'s own Split MNIST settings (preset `split-mnist`: 10 epochs per task, SGD lr 0.01, all images; seed 0, measured separately with `frugal train dhp-continual --preset split-mnist --head softmax|dhp`, not re-run by this bench): Finetune 95.26 %, DHP Softmax 98.65 % (+3.39 points; poster +4.69), with DHP\'s θ initialised as the authors\' code does, U(±1/√classes) (`dhpThetaInitFan: out`, the default); with METHODS.md\'s U(±1/√width) (`in`) DHP scores 94.75 %.',
-  'An ablation with a plain softmax head initialised at that same scale, U(±1/√10), reaches 98.28 %: at this scale most of the gain comes from the larger initial head weights, +0.37 points from the Hebbian plastic weights (one seed).',
-].join(' ');
+/** The poster's own Split MNIST settings have their own bench (long, run by name). */
+const PAPER_SCALE_SPLIT =
+  "At the poster's own Split MNIST settings (preset `split-mnist`: 10 epochs per task, SGD lr 0.01, all images), fine-tuning, DHP Softmax and two head-initialisation controls over 3 seeds: `npm run bench -- continual-split-paper` (bench/results/continual-split-paper.md).";
 
 function scaleNote(presets: Record<string, string>, quick: boolean, quickOverrides: Record<string, unknown>): string {
   if (quick) return `Quick smoke sizes (${JSON.stringify(quickOverrides)}): numbers not citable.`;
