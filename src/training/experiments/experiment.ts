@@ -9,6 +9,7 @@
  * it to backend selection) and `plan` (the number of updates, which may need the data loaded).
  */
 import type { z } from 'zod';
+import type { MemoryEstimate } from '../../shared/api';
 import type { EngineEventInput } from '../../shared/events';
 import type { BackendReport, SelectOptions } from '../backend/select';
 import type { RunHandle } from '../runs/store';
@@ -62,6 +63,11 @@ export interface Experiment<S extends AnyObjectSchema = AnyObjectSchema, P = unk
    * from the config. An error here fails the run as one inside `run` would.
    */
   plan?(config: z.output<S>): Promise<RunPlan<P>>;
+  /**
+   * Optional: peak training memory counted from the config, with no tensor work (it answers while
+   * a job trains). BraTS has none: the engine host measures its reversible net against the twin.
+   */
+  estimateMemory?(config: z.output<S>): MemoryEstimate;
   /** Yields events; returns the run's summary (status 'stopped' when it stopped early). */
   run(ctx: ExperimentContext<z.output<S>, P>): AsyncGenerator<EngineEventInput, Record<string, unknown>, void>;
 }

@@ -18,8 +18,6 @@ import { evaluateBrats, readStoredEvaluation } from '../experiments/brats/evalua
 import { recordEvaluation } from '../experiments/brats/evaluation-summary';
 import { predictBrats } from '../experiments/brats/predict';
 import { configJsonSchema, resolveConfig } from '../experiments/config';
-import type { ContinualConfig } from '../experiments/continual/config';
-import type { SelfPacedExperimentConfig } from '../experiments/self-paced/config';
 import { PLANNED_EXPERIMENTS } from '../experiments/planned';
 import { EXPERIMENTS, getExperiment } from '../experiments/registry';
 import { currentBackend } from '../runs/backend';
@@ -28,7 +26,6 @@ import { appPackageJson } from '../runs/paths';
 import { openRun } from '../runs/store';
 import { scanBratsDataset } from './dataset-scan';
 import { JobSlot } from './jobs';
-import { estimateContinualMemory, estimateSelfPacedMemory } from './memory-count';
 import { MemoryEstimator } from './memory-estimate';
 import { getRunDetail, listRunItems } from './run-detail';
 
@@ -126,9 +123,8 @@ export function createEngineHost(opts: EngineHostOptions): EngineHost {
 
     'experiments:estimateMemory': async ({ experiment, config }) => {
       const exp = getExperiment(experiment);
-      // The MLP and LeNet experiments are counted from the config (memory-count.ts): no tensor work.
-      if (exp.id === 'dhp-continual') return estimateContinualMemory(resolveConfig(exp, { overrides: config }) as ContinualConfig);
-      if (exp.id === 'spl-advise') return estimateSelfPacedMemory(resolveConfig(exp, { overrides: config }) as SelfPacedExperimentConfig);
+      // An experiment that counts its memory from the config (experiments/memory-count.ts) answers at once.
+      if (exp.estimateMemory) return exp.estimateMemory(resolveConfig(exp, { overrides: config }));
       if (exp.id !== 'brats') return notApplicable(exp.id);
       const cfg = MemoryEstimator.resolve(config);
       // A measurement is tensor work under tf.profile, whose peak is engine-global: a training

@@ -5,6 +5,7 @@
  * or MAS; after each task, test accuracy on every task seen so far (the accuracy matrix).
  */
 import { defineExperiment } from '../experiment';
+import { estimateContinualMemory } from '../memory-count';
 import { continualConfigSchema, continualPresets } from './config';
 import { CONTINUAL_EXPERIMENT_ID, planContinual, trainContinual } from './train';
 
@@ -21,5 +22,6 @@ export const continualExperiment = defineExperiment({
   // to 1e-7 (bench/results/continual.md; its path has no gather, which wasm lacks).
   backendPurpose: 'matmul',
   plan: planContinual,
+  estimateMemory: estimateContinualMemory,
   run: trainContinual,
 });

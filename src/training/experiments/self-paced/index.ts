@@ -4,6 +4,7 @@
  * from the same code path.
  */
 import { defineExperiment } from '../experiment';
+import { estimateSelfPacedMemory } from '../memory-count';
 import { selfPacedConfigSchema, selfPacedPresets } from './config';
 import { planSelfPaced, trainSelfPaced } from './train';
 
@@ -22,5 +23,6 @@ export const selfPacedExperiment = defineExperiment({
   // cpu, gradients equal to 1.9e-6 (bench/results/self-paced.md).
   backendPurpose: 'matmul',
   plan: planSelfPaced,
+  estimateMemory: estimateSelfPacedMemory,
   run: trainSelfPaced,
 });

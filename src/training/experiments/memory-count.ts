@@ -16,8 +16,8 @@
  */
 import type { MemoryEstimate } from '../../shared/api';
 import { MIXTURE_ORDER, MIXTURE_SHAPE } from '../data/mnist';
-import { taskCount, type ContinualConfig } from '../experiments/continual/config';
-import { needsEmbedding, PACKAGED_DATASETS, type SelfPacedExperimentConfig } from '../experiments/self-paced/config';
+import { taskCount, type ContinualConfig } from './continual/config';
+import { needsEmbedding, PACKAGED_DATASETS, type SelfPacedExperimentConfig } from './self-paced/config';
 import { lenetConfig, lenetFeatureSize, type LeNetConfig } from '../models/lenet';
 
 /**

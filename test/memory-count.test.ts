@@ -1,25 +1,25 @@
 /**
- * The counted memory estimates of dhp-continual and spl-advise (src/training/host/memory-count.ts)
+ * The counted memory estimates of dhp-continual and spl-advise (src/training/experiments/memory-count.ts)
  * against hand counts for tiny configs, the counted parameters against the real models, and the
  * counted transient of one update against a measurement of it (cpu).
  */
 import * as tf from '@tensorflow/tfjs';
 import { describe, expect, it } from 'vitest';
-import { measurePeak } from '../../src/training/backend/memory';
-import { mlpClassifier } from '../../src/training/continual/classifier';
-import { useHostPath } from '../../src/training/continual/host-path';
-import { createOptimizer } from '../../src/training/core/optimizer';
-import { trainTask } from '../../src/training/continual/train-task';
-import { countParams, disposeParams, flattenParams, gradsByParamName } from '../../src/training/core/params';
-import { Rng } from '../../src/training/core/rng';
-import { resolveConfig } from '../../src/training/experiments/config';
-import { headOptions, type ContinualConfig } from '../../src/training/experiments/continual/config';
-import type { SelfPacedExperimentConfig } from '../../src/training/experiments/self-paced/config';
-import { perSampleCrossEntropy } from '../../src/training/experiments/self-paced/passes';
-import { getExperiment } from '../../src/training/experiments/registry';
-import { continualMemoryCount, estimateContinualMemory, estimateSelfPacedMemory, lenetCounts, selfPacedMemoryCount } from '../../src/training/host/memory-count';
-import { mlpConfig } from '../../src/training/models/mlp';
-import { applyLeNet, initLeNet, lenetConfig } from '../../src/training/models/lenet';
+import { measurePeak } from '../src/training/backend/memory';
+import { mlpClassifier } from '../src/training/continual/classifier';
+import { useHostPath } from '../src/training/continual/host-path';
+import { createOptimizer } from '../src/training/core/optimizer';
+import { trainTask } from '../src/training/continual/train-task';
+import { countParams, disposeParams, flattenParams, gradsByParamName } from '../src/training/core/params';
+import { Rng } from '../src/training/core/rng';
+import { resolveConfig } from '../src/training/experiments/config';
+import { headOptions, type ContinualConfig } from '../src/training/experiments/continual/config';
+import type { SelfPacedExperimentConfig } from '../src/training/experiments/self-paced/config';
+import { perSampleCrossEntropy } from '../src/training/experiments/self-paced/passes';
+import { getExperiment } from '../src/training/experiments/registry';
+import { continualMemoryCount, estimateContinualMemory, estimateSelfPacedMemory, lenetCounts, selfPacedMemoryCount } from '../src/training/experiments/memory-count';
+import { mlpConfig } from '../src/training/models/mlp';
+import { applyLeNet, initLeNet, lenetConfig } from '../src/training/models/lenet';
 
 const continual = (o: Record<string, unknown>) => resolveConfig(getExperiment('dhp-continual'), { overrides: o }) as ContinualConfig;
 const selfPaced = (o: Record<string, unknown>) => resolveConfig(getExperiment('spl-advise'), { overrides: o }) as SelfPacedExperimentConfig;
