@@ -20,16 +20,16 @@
  * (`conv3d(x.expandDims(1), w.expandDims(0)).squeeze([1])`, ENVIRONMENT.md §3): tfjs cpu's
  * Conv2DBackpropFilter is its slowest kernel and wasm has none; a depth-1 Conv3D's gradients are
  * right on wasm too (its Conv3DBackpropInputV2 is wrong only for depth > 1). Elsewhere (webgl,
- * webgpu, tensorflow) tf.conv2d. Same values and gradients (0 difference on cpu). Measured on cpu,
- * forward + backward, medians, conv2d and conv3d variants interleaved in one process (2 shared
- * cores; a throwaway script, not yet in bench/):
- *   lenet5 batch 64:          tf.conv2d 2765 ms (23 samples/s), conv3d 268 ms (239/s): ×10.3
- *   magnet-embedding batch 16: tf.conv2d 25.8 s (0.6/s),         conv3d 1.26 s (12.7/s): ×20
+ * webgpu, tensorflow) tf.conv2d. Same values and gradients (0 difference on cpu). One training
+ * step on cpu (bench/results/lenet-routes.md, `npm run bench -- lenet-routes`): the depth-1
+ * conv3d is 10.4× faster than tf.conv2d for LeNet-5 at batch 64 and 19.9× for the code's
+ * embedding CNN at batch 16; on wasm tf.conv2d cannot train at all (no Conv2DBackpropFilter).
  * Max-pool 2×2/2 (floor): tf.maxPool on every backend. Its gradient sends each output's gradient
  * to one input of the window, ties included, on cpu and wasm alike (wasm's MaxPoolGrad is right,
  * unlike its MaxPool3DGrad; test in lenet.test.ts). An earlier reshape + max route sent it to
  * every tied input: zero-padded (shifted) images have flat regions of tied activations, and with
- * crop augmentation on wasm the student then stayed at chance (bench/results/lenet-routes.md).
+ * crop augmentation on wasm the student then stayed at chance (11 % test accuracy after one epoch of
+ * spl-advise cpu-5k where cpu reached 33 %).
  *
  * Layout: x [B, H, W, C] (NHWC), output [B, outDim].
  * Usage:
