@@ -13,6 +13,7 @@ import { selectBackend, type BackendReport } from '../src/training/backend/selec
 import { writeDemoBrats } from '../src/training/data/brats/demo';
 import { resumeRun, startRun } from '../src/training/runs/driver';
 import { listRuns } from '../src/training/runs/store';
+import { collectEvents, stepLosses } from './run-events';
 
 const tiny = {
   widths: [4, 8],
@@ -28,16 +29,7 @@ const tiny = {
   cacheCases: 8,
 };
 
-async function collect(gen: AsyncGenerator<EngineEvent, unknown, void>, onEvent?: (e: EngineEvent) => void): Promise<EngineEvent[]> {
-  const events: EngineEvent[] = [];
-  for await (const e of gen) {
-    events.push(e);
-    onEvent?.(e);
-  }
-  return events;
-}
 
-const losses = (events: EngineEvent[]) => new Map(events.filter((e) => e.type === 'step').map((e) => [(e as { step: number }).step, (e as { loss: number }).loss]));
 
 describe('BraTS training resume', () => {
   let data: string;
@@ -54,14 +46,14 @@ describe('BraTS training resume', () => {
   it('gives the same loss curve as an uninterrupted run, and leaks no tensors', async () => {
     const overrides = { ...tiny, data };
     const before = tf.memory().numTensors;
-    const full = await collect(startRun({ experimentId: 'brats', overrides, runsRoot: runs, backend, signal: new AbortController().signal }));
+    const full = await collectEvents(startRun({ experimentId: 'brats', overrides, runsRoot: runs, backend, signal: new AbortController().signal }));
     expect(tf.memory().numTensors).toBe(before);
-    const fullLosses = losses(full);
+    const fullLosses = stepLosses(full);
     expect([...fullLosses.keys()]).toEqual([1, 2, 3, 4, 5, 6]);
 
     // Second run: stop once step 3 is reported (the loop checkpoints and returns before step 4).
     const ac = new AbortController();
-    const first = await collect(startRun({ experimentId: 'brats', overrides, runsRoot: runs, backend, signal: ac.signal }), (e) => {
+    const first = await collectEvents(startRun({ experimentId: 'brats', overrides, runsRoot: runs, backend, signal: ac.signal }), (e) => {
       if (e.type === 'step' && e.step === 3) ac.abort();
     });
     const done = first.at(-1) as Extract<EngineEvent, { type: 'done' }>;
@@ -70,13 +62,13 @@ describe('BraTS training resume', () => {
     const started = first[0] as Extract<EngineEvent, { type: 'started' }>;
     expect((await listRuns(runs)).find((r) => r.id === started.runId)?.status).toBe('stopped');
 
-    const second = await collect(resumeRun({ run: started.runId, runsRoot: runs, backend, signal: new AbortController().signal }));
+    const second = await collectEvents(resumeRun({ run: started.runId, runsRoot: runs, backend, signal: new AbortController().signal }));
     expect((second[0] as Extract<EngineEvent, { type: 'started' }>).startStep).toBe(3);
-    const resumed = losses(second);
+    const resumed = stepLosses(second);
     expect([...resumed.keys()]).toEqual([4, 5, 6]);
     for (const s of [4, 5, 6]) expect(Math.abs(resumed.get(s)! - fullLosses.get(s)!)).toBeLessThan(1e-6);
     // The first three steps of the stopped run match too (same seed, same batches).
-    for (const s of [1, 2, 3]) expect(losses(first).get(s)).toBe(fullLosses.get(s));
+    for (const s of [1, 2, 3]) expect(stepLosses(first).get(s)).toBe(fullLosses.get(s));
     expect((await listRuns(runs)).find((r) => r.id === started.runId)?.status).toBe('completed');
     // metrics.jsonl holds both segments, each event on its own line.
     const lines = (await readFile(join(started.runDir, 'metrics.jsonl'), 'utf8')).trim().split('\n').map((l) => JSON.parse(l) as EngineEvent);

@@ -13,6 +13,7 @@ import { configJsonSchema, resolveConfig } from '../config';
 import { getExperiment } from '../registry';
 import { continualPresets, methodName, penaltyStrength } from './config';
 import { limitView, taskBatches, type ContinualTask } from './data';
+import { collectEvents, stepLosses } from '../../../../test/run-events';
 
 const exp = getExperiment('dhp-continual');
 type Ev<T extends EngineEvent['type']> = Extract<EngineEvent, { type: T }>;
@@ -86,15 +87,6 @@ describe('dhp-continual data', () => {
   });
 });
 
-async function collect(gen: AsyncGenerator<EngineEvent, unknown, void>, onEvent?: (e: EngineEvent) => void): Promise<EngineEvent[]> {
-  const events: EngineEvent[] = [];
-  for await (const e of gen) {
-    events.push(e);
-    onEvent?.(e);
-  }
-  return events;
-}
-const losses = (events: EngineEvent[]) => new Map(events.filter((e): e is Ev<'step'> => e.type === 'step').map((e) => [e.step, e.loss]));
 
 describe('dhp-continual run', () => {
   let runs: string;
@@ -110,9 +102,9 @@ describe('dhp-continual run', () => {
 
   it('stopped inside a task and resumed, it gives the same losses and accuracy matrix as an uninterrupted run; no tensor leaks', async () => {
     const before = tf.memory().numTensors;
-    const full = await collect(startRun({ experimentId: 'dhp-continual', overrides, runsRoot: runs, backend, signal: new AbortController().signal }));
+    const full = await collectEvents(startRun({ experimentId: 'dhp-continual', overrides, runsRoot: runs, backend, signal: new AbortController().signal }));
     expect(tf.memory().numTensors).toBe(before);
-    const fullLosses = losses(full);
+    const fullLosses = stepLosses(full);
     expect([...fullLosses.keys()]).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9]);
     const evals = full.filter((e): e is Ev<'task-eval'> => e.type === 'task-eval');
     expect(evals.map((e) => [e.step, e.afterTask, e.accuracies.length])).toEqual([[3, 0, 1], [6, 1, 2], [9, 2, 3]]);
@@ -133,18 +125,18 @@ describe('dhp-continual run', () => {
 
     // Stop after update 4 (inside task 2), then resume.
     const ac = new AbortController();
-    const first = await collect(startRun({ experimentId: 'dhp-continual', overrides, runsRoot: runs, backend, signal: ac.signal }), (e) => {
+    const first = await collectEvents(startRun({ experimentId: 'dhp-continual', overrides, runsRoot: runs, backend, signal: ac.signal }), (e) => {
       if (e.type === 'step' && e.step === 4) ac.abort();
     });
     expect(first.find((e) => e.type === 'checkpoint' && e.reason === 'stop')).toMatchObject({ step: 4 });
     expect(first.at(-1)).toMatchObject({ type: 'done', status: 'stopped', step: 4 });
     expect(tf.memory().numTensors).toBe(before);
     const started = first[0] as Ev<'started'>;
-    const second = await collect(resumeRun({ run: started.runId, runsRoot: runs, backend, signal: new AbortController().signal }));
+    const second = await collectEvents(resumeRun({ run: started.runId, runsRoot: runs, backend, signal: new AbortController().signal }));
     expect((second[0] as Ev<'started'>).startStep).toBe(4);
-    const resumed = losses(second);
+    const resumed = stepLosses(second);
     expect([...resumed.keys()]).toEqual([5, 6, 7, 8, 9]);
-    for (const s of [1, 2, 3, 4]) expect(losses(first).get(s)).toBe(fullLosses.get(s));
+    for (const s of [1, 2, 3, 4]) expect(stepLosses(first).get(s)).toBe(fullLosses.get(s));
     for (const s of [5, 6, 7, 8, 9]) expect(Math.abs(resumed.get(s)! - fullLosses.get(s)!), `step ${s}`).toBeLessThan(1e-6);
     const resumedEvals = second.filter((e): e is Ev<'task-eval'> => e.type === 'task-eval');
     expect(resumedEvals.map((e) => e.afterTask)).toEqual([1, 2]);
@@ -157,8 +149,8 @@ describe('dhp-continual run', () => {
 
   it('reports the mean loss every logEvery updates and at the end of each task', async () => {
     const base = { tasks: 2, trainLimit: 320, testLimit: 50, epochs: 1, hiddenSizes: [8], logEvery: 1 }; // 5 updates per task
-    const every = losses(await collect(startRun({ experimentId: 'dhp-continual', overrides: base, runsRoot: runs, backend, signal: new AbortController().signal })));
-    const sparse = losses(await collect(startRun({ experimentId: 'dhp-continual', overrides: { ...base, logEvery: 3 }, runsRoot: runs, backend, signal: new AbortController().signal })));
+    const every = stepLosses(await collectEvents(startRun({ experimentId: 'dhp-continual', overrides: base, runsRoot: runs, backend, signal: new AbortController().signal })));
+    const sparse = stepLosses(await collectEvents(startRun({ experimentId: 'dhp-continual', overrides: { ...base, logEvery: 3 }, runsRoot: runs, backend, signal: new AbortController().signal })));
     expect([...sparse.keys()]).toEqual([3, 5, 6, 9, 10]);
     const mean = (steps: number[]) => steps.reduce((a, s) => a + every.get(s)!, 0) / steps.length;
     [[3, [1, 2, 3]], [5, [4, 5]], [6, [6]], [9, [7, 8, 9]], [10, [10]]].forEach(([at, of]) => expect(sparse.get(at as number)).toBeCloseTo(mean(of as number[]), 6));
@@ -173,13 +165,13 @@ describe('dhp-continual run', () => {
       for (const split of ['train', 'test']) await writeFile(join(root, name, `${split}.csv`), `${row(0, 10)}\n${row(1, 200)}\n${row(0, 20)}\n${row(1, 180)}\n`);
     }
     const over = { benchmark: 'vision-mixture', dataPath: root, tasks: 2, trainLimit: 64, testLimit: 40, epochs: 1, hiddenSizes: [16], head: 'softmax', importance: 'mas', importanceSamples: 8 };
-    const events = await collect(startRun({ experimentId: 'dhp-continual', overrides: over, runsRoot: runs, backend, signal: new AbortController().signal }));
+    const events = await collectEvents(startRun({ experimentId: 'dhp-continual', overrides: over, runsRoot: runs, backend, signal: new AbortController().signal }));
     const done = events.at(-1) as Ev<'done'>;
     expect(done.status, done.error).toBe('completed');
     expect(events.find((e): e is Ev<'log'> => e.type === 'log' && e.message.startsWith('model:'))?.message).toMatch(/MLP 3072→16 with a softmax head over 50 classes/);
     const evals = events.filter((e): e is Ev<'task-eval'> => e.type === 'task-eval');
     expect(evals.map((e) => e.accuracies.length)).toEqual([1, 2]);
     expect(evals[1].taskNames).toEqual(['mnist', 'notmnist']);
-    expect(losses(events).size).toBe(2); // 64 MNIST images, then 4 notMNIST images: one update each
+    expect(stepLosses(events).size).toBe(2); // 64 MNIST images, then 4 notMNIST images: one update each
   });
 });

@@ -12,6 +12,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import type { EngineEvent } from '../../../shared/events';
 import { selectBackend, type BackendReport } from '../../backend/select';
 import { resumeRun, startRun } from '../../runs/driver';
+import { collectEvents, stepLosses } from '../../../../test/run-events';
 
 const overrides = {
   trainLimit: 240,
@@ -34,18 +35,9 @@ const overrides = {
   keepCheckpoints: 5,
 };
 
-async function collect(gen: AsyncGenerator<EngineEvent, unknown, void>, onEvent?: (e: EngineEvent) => void): Promise<EngineEvent[]> {
-  const events: EngineEvent[] = [];
-  for await (const e of gen) {
-    events.push(e);
-    onEvent?.(e);
-  }
-  return events;
-}
 
 type Ev<T extends EngineEvent['type']> = Extract<EngineEvent, { type: T }>;
 const ofType = <T extends EngineEvent['type']>(events: EngineEvent[], t: T): Ev<T>[] => events.filter((e): e is Ev<T> => e.type === t);
-const losses = (events: EngineEvent[]) => new Map(ofType(events, 'step').map((e) => [e.step, e.loss]));
 
 describe('spl-advise resume', () => {
   let runs: string;
@@ -57,15 +49,15 @@ describe('spl-advise resume', () => {
 
   it('continues exactly from a stop in either phase', async () => {
     const before = tf.memory().numTensors;
-    const full = await collect(startRun({ experimentId: 'spl-advise', overrides, runsRoot: runs, backend, signal: new AbortController().signal }));
+    const full = await collectEvents(startRun({ experimentId: 'spl-advise', overrides, runsRoot: runs, backend, signal: new AbortController().signal }));
     expect(tf.memory().numTensors).toBe(before);
-    const fullLosses = losses(full);
+    const fullLosses = stepLosses(full);
     const total = fullLosses.size;
     expect(total).toBeGreaterThan(6 + 5); // 6 Magnet steps, 5 student steps in epoch 0, then the selection's
 
     // Stop when step 3 is reported: the next step (t = 3) would re-cluster first.
     let ac = new AbortController();
-    const a = await collect(startRun({ experimentId: 'spl-advise', overrides, runsRoot: runs, backend, signal: ac.signal }), (e) => {
+    const a = await collectEvents(startRun({ experimentId: 'spl-advise', overrides, runsRoot: runs, backend, signal: ac.signal }), (e) => {
       if (e.type === 'step' && e.step === 3) ac.abort();
     });
     expect(a.at(-1)).toMatchObject({ type: 'done', status: 'stopped', step: 3 });
@@ -74,18 +66,18 @@ describe('spl-advise resume', () => {
 
     // Resume; stop again in student epoch 0 after its 2nd batch (global step 6 + 2).
     ac = new AbortController();
-    const b = await collect(resumeRun({ run: runId, runsRoot: runs, backend, signal: ac.signal }), (e) => {
+    const b = await collectEvents(resumeRun({ run: runId, runsRoot: runs, backend, signal: ac.signal }), (e) => {
       if (e.type === 'step' && e.step === 8) ac.abort();
     });
     expect((b[0] as Ev<'started'>).startStep).toBe(3);
     expect(b.at(-1)).toMatchObject({ type: 'done', status: 'stopped', step: 8 });
 
-    const c = await collect(resumeRun({ run: runId, runsRoot: runs, backend, signal: new AbortController().signal }));
+    const c = await collectEvents(resumeRun({ run: runId, runsRoot: runs, backend, signal: new AbortController().signal }));
     expect((c[0] as Ev<'started'>).startStep).toBe(8);
     expect(c.at(-1)).toMatchObject({ type: 'done', status: 'completed', step: total });
     expect(tf.memory().numTensors).toBe(before);
 
-    const pieces = [losses(a), losses(b), losses(c)];
+    const pieces = [stepLosses(a), stepLosses(b), stepLosses(c)];
     expect(pieces.map((m) => [...m.keys()])).toEqual([
       [1, 2, 3],
       [4, 5, 6, 7, 8],
