@@ -15,7 +15,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import { join } from 'node:path';
-import { markdownTable, parallelRuns, pool, round, runTrainCli, type Bench, type BenchContext, type BenchResult } from './lib';
+import { markdownTable, mean, parallelRuns, pct, pointsPerSeed, pool, round, runTrainCli, sampleSd, type Bench, type BenchContext, type BenchResult } from './lib';
 
 interface Variant {
   readonly name: string;
@@ -43,9 +43,6 @@ interface RunRecord {
   wallSeconds: number;
 }
 
-const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
-const sd = (xs: number[]) => (xs.length < 2 ? 0 : Math.sqrt(xs.reduce((a, x) => a + (x - mean(xs)) ** 2, 0) / (xs.length - 1)));
-const pct = (v: number) => (100 * v).toFixed(2);
 
 export const continualSplitPaperBench: Bench = {
   name: 'continual-split-paper',
@@ -84,13 +81,12 @@ function report(records: RunRecord[], seeds: number[], width: number, quick: boo
   const rows = VARIANTS.map((v) => {
     const runs = seeds.map((seed) => records.find((r) => r.variant === v.name && r.seed === seed)!);
     const acc = runs.map((r) => r.averageAccuracy);
-    return { variant: v.name, perSeed: acc, mean: mean(acc), sd: sd(acc), forgetting: mean(runs.map((r) => r.meanForgetting ?? 0)), poster: v.poster, wall: mean(runs.map((r) => r.wallSeconds)) };
+    return { variant: v.name, perSeed: acc, mean: mean(acc), sd: sampleSd(acc), forgetting: mean(runs.map((r) => r.meanForgetting ?? 0)), poster: v.poster, wall: mean(runs.map((r) => r.wallSeconds)) };
   });
   const [finetune, dhp, dhpIn, control] = rows;
   // Paired by seed: same data order and body initialisation for every variant.
   const paired = (a: typeof finetune, b: typeof finetune) => a.perSeed.map((x, i) => x - b.perSeed[i]);
   const gains = { dhpOverFinetune: paired(dhp, finetune), dhpInOverFinetune: paired(dhpIn, finetune), dhpOverControl: paired(dhp, control), controlOverFinetune: paired(control, finetune) };
-  const pts = (xs: number[]) => `${(100 * mean(xs)).toFixed(2)} (${xs.map((x) => (100 * x).toFixed(2)).join(' / ')})`;
   const md = [
     `Preset \`split-mnist\` (5 tasks, 2×256 MLP, SGD lr 0.01, batch 64, 10 epochs per task, all ~60 000 training and 10 000 test images), seeds ${seeds.join(', ')}, backend ${[...new Set(records.map((r) => r.backend))].join(', ')}, ${width} run(s) at a time.${quick ? ' Quick smoke sizes: not citable.' : ''} Same seed → same batch order and body initialisation for every row.`,
     '',
@@ -102,10 +98,10 @@ function report(records: RunRecord[], seeds: number[], width: number, quick: boo
     markdownTable(
       ['paired difference, points (mean; per seed)', 'ours', 'poster'],
       [
-        ['DHP Softmax − Finetune', pts(gains.dhpOverFinetune), '+4.69'],
-        ['DHP Softmax (θ U(±1/√256)) − Finetune', pts(gains.dhpInOverFinetune), '—'],
-        ['softmax at DHP’s scale − Finetune (initialisation alone)', pts(gains.controlOverFinetune), '—'],
-        ['DHP Softmax − softmax at DHP’s scale (the plastic weights alone)', pts(gains.dhpOverControl), '—'],
+        ['DHP Softmax − Finetune', pointsPerSeed(gains.dhpOverFinetune), '+4.69'],
+        ['DHP Softmax (θ U(±1/√256)) − Finetune', pointsPerSeed(gains.dhpInOverFinetune), '—'],
+        ['softmax at DHP’s scale − Finetune (initialisation alone)', pointsPerSeed(gains.controlOverFinetune), '—'],
+        ['DHP Softmax − softmax at DHP’s scale (the plastic weights alone)', pointsPerSeed(gains.dhpOverControl), '—'],
       ],
     ),
     '',

@@ -31,7 +31,7 @@ import { methodName, type ImportanceKind } from '../src/training/experiments/con
 import { taskBatches, viewBatches, type ContinualTask } from '../src/training/experiments/continual/data';
 import { mlpConfig } from '../src/training/models/mlp';
 import { startRun } from '../src/training/runs/driver';
-import { markdownTable, median, round, type Bench, type BenchContext, type BenchResult } from './lib';
+import { markdownTable, mean, median, pct, round, sampleSd, type Bench, type BenchContext, type BenchResult } from './lib';
 
 // ---------------------------------------------------------------------------------------------
 // Speed: one update on cpu vs wasm
@@ -224,9 +224,7 @@ async function runExperiment(runsRoot: string, backend: BackendReport, preset: s
   return done.summary;
 }
 
-const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
-const sd = (xs: number[]) => (xs.length < 2 ? 0 : Math.sqrt(xs.reduce((a, x) => a + (x - mean(xs)) ** 2, 0) / (xs.length - 1)));
-const pm = (xs: number[]) => `${(100 * mean(xs)).toFixed(2)} ± ${(100 * sd(xs)).toFixed(2)}`;
+const pm = (xs: number[]) => `${pct(mean(xs))} ± ${pct(sampleSd(xs))}`;
 
 // ---------------------------------------------------------------------------------------------
 
@@ -327,7 +325,7 @@ export function report(
       const runs = r.records.filter((x) => x.benchmark === benchmark && x.method === name);
       const acc = runs.map((x) => x.averageAccuracy);
       const fgt = runs.map((x) => x.meanForgetting ?? 0);
-      return { method: name, n: runs.length, accuracy: acc, meanAccuracy: mean(acc), sdAccuracy: sd(acc), meanForgetting: mean(fgt), paper: PAPER[name][benchmark], trainSeconds: mean(runs.map((x) => x.trainSeconds)) };
+      return { method: name, n: runs.length, accuracy: acc, meanAccuracy: mean(acc), sdAccuracy: sampleSd(acc), meanForgetting: mean(fgt), paper: PAPER[name][benchmark], trainSeconds: mean(runs.map((x) => x.trainSeconds)) };
     });
   const split = group('split', SPLIT_METHODS);
   const pmnist = group('pmnist', PERMUTED_METHODS);

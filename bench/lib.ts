@@ -64,6 +64,14 @@ export function median(xs: readonly number[]): number {
 }
 
 /** Round to `digits` decimals (for tables; JSON keeps raw samples unrounded). */
+export const mean = (xs: readonly number[]): number => xs.reduce((a, b) => a + b, 0) / xs.length;
+/** Sample standard deviation (n − 1); 0 for fewer than two values. */
+export const sampleSd = (xs: readonly number[]): number => (xs.length < 2 ? 0 : Math.sqrt(xs.reduce((a, x) => a + (x - mean(xs)) ** 2, 0) / (xs.length - 1)));
+/** A fraction as a percentage with 2 decimals: 0.9831 → "98.31". */
+export const pct = (v: number): string => (100 * v).toFixed(2);
+/** Paired differences (fractions) as points: "mean (per seed / …)". */
+export const pointsPerSeed = (xs: readonly number[]): string => `${pct(mean(xs))} (${xs.map(pct).join(' / ')})`;
+
 /** max over arrays k of (max_i |a_k[i] − b_k[i]|) / max_i |a_k[i]|: how far two sets of gradients (or weights) differ, relative to each array's scale. */
 export function maxRelativeDifference(a: readonly Float32Array[], b: readonly Float32Array[]): number {
   if (a.length !== b.length) throw new Error(`bench/lib maxRelativeDifference: ${a.length} arrays against ${b.length}`);

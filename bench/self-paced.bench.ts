@@ -25,7 +25,7 @@ import { selfPacedExperiment } from '../src/training/experiments/self-paced';
 import { perSampleCrossEntropy } from '../src/training/experiments/self-paced/passes';
 import { Sgd } from '../src/training/core/sgd';
 import { applyLeNet, initLeNet, lenetConfig, type LeNetConfig } from '../src/training/models/lenet';
-import { markdownTable, maxRelativeDifference, median, parallelRuns, pool, round, runTrainCli, type Bench, type BenchContext, type BenchResult } from './lib';
+import { markdownTable, maxRelativeDifference, median, parallelRuns, pct, pointsPerSeed, pool, round, runTrainCli, type Bench, type BenchContext, type BenchResult } from './lib';
 
 const METHODS = ['spl-advise', 'spld', 'all'] as const;
 type Method = (typeof METHODS)[number];
@@ -155,7 +155,6 @@ function accuracyAt(r: MethodRun, fraction: number): number | null {
   return acc;
 }
 
-const pct = (v: number): string => (100 * v).toFixed(2);
 
 async function run(ctx: BenchContext): Promise<BenchResult> {
   const plan = ctx.quick ? QUICK : FULL;
@@ -240,7 +239,6 @@ async function run(ctx: BenchContext): Promise<BenchResult> {
       return a.every((v) => v !== null) ? pct(a.reduce((x, v) => x + v!, 0) / a.length) : '—';
     }),
   ]);
-  const pts = (xs: number[]) => `${(100 * (xs.reduce((a, b) => a + b, 0) / xs.length)).toFixed(2)} (${xs.map((x) => (100 * x).toFixed(2)).join(' / ')})`;
   const scaleRows = [
     ['training images', PAPER_SCALE.trainImages.toLocaleString('en'), cfg.trainLimit.toLocaleString('en'), `${round((100 * cfg.trainLimit) / PAPER_SCALE.trainImages, 1)} %`],
     ['test images', PAPER_SCALE.testImages.toLocaleString('en'), cfg.testLimit.toLocaleString('en'), `${round((100 * cfg.testLimit) / PAPER_SCALE.testImages, 1)} %`],
@@ -263,9 +261,9 @@ async function run(ctx: BenchContext): Promise<BenchResult> {
     markdownTable(
       ['paired difference of final accuracy, points (mean; per seed)', 'ours', 'paper'],
       [
-        ['SPL-ADVisE − SPLD', pts(diffs.splOverSpld), '+0.95'],
-        ['SPLD − Random', pts(diffs.spldOverRandom), '+0.40'],
-        ['SPL-ADVisE − Random', pts(diffs.splOverRandom), '+1.35'],
+        ['SPL-ADVisE − SPLD', pointsPerSeed(diffs.splOverSpld), '+0.95'],
+        ['SPLD − Random', pointsPerSeed(diffs.spldOverRandom), '+0.40'],
+        ['SPL-ADVisE − Random', pointsPerSeed(diffs.splOverRandom), '+1.35'],
       ],
     ),
     '',
