@@ -7,7 +7,7 @@
  *   npx tsx bench/index.ts [name ...] [--quick] [--out DIR]
  *   npm run bench -- unet-memory
  *
- * No names runs every bench except gpu-speed (it needs a real GPU) and continual-split-paper (~40 min): name them. `--quick` shrinks every size so the whole suite is a smoke check
+ * No names runs every bench except gpu-speed (it needs a real GPU) and continual-split-paper (~40 min) and self-paced-20k (~1.5 h): name them. `--quick` shrinks every size so the whole suite is a smoke check
  * of a few minutes; its numbers are not citable, so they go to a temp folder (printed), never
  * over bench/results/. The backend is cpu unless FRUGAL_BACKEND says otherwise.
  *
@@ -25,7 +25,7 @@ import { continualBench } from './continual.bench';
 import { continualSplitPaperBench } from './continual-split-paper.bench';
 import { gpuSpeedBench } from './gpu-speed.bench';
 import { lenetRoutesBench } from './lenet-routes.bench';
-import { selfPacedBench } from './self-paced.bench';
+import { selfPaced20kBench, selfPacedBench } from './self-paced.bench';
 import { machineInfo, machineLine, RESULTS_DIR, round, writeResults, type Bench } from './lib';
 import { unetMemoryBench } from './unet-memory.bench';
 import { unetSpeedBench } from './unet-speed.bench';
@@ -45,12 +45,13 @@ const BENCHES: readonly (Bench | ScriptBench)[] = [
   continualBench,
   continualSplitPaperBench,
   selfPacedBench,
+  selfPaced20kBench,
   lenetRoutesBench,
   { name: 'depthwise3d', title: '3D layer implementations (depthwise, pointwise, conv3d, groupNorm, silu, upsampling)', script: 'depthwise3d.bench.ts' },
 ];
 
 /** Benches that need hardware this machine may lack: run only when named. */
-const BY_NAME_ONLY = new Set(['gpu-speed', 'continual-split-paper']);
+const BY_NAME_ONLY = new Set(['gpu-speed', 'continual-split-paper', 'self-paced-20k']);
 
 const USAGE = `usage: npx tsx bench/index.ts [name ...] [--quick] [--out DIR]
   (or: npm run bench -- [name ...] [--quick])
