@@ -4,7 +4,8 @@ import { relErr, values } from '../../../test/numeric';
 import { Adam } from '../core/adam';
 import { countParams, disposeParams, flattenParams, gradsByParamName } from '../core/params';
 import { Rng } from '../core/rng';
-import { applyLeNet, conv2dRouted, conv2dRouteFor, initLeNet, lenetConfig, lenetFeatureSize, lenetParamCount, lenetStageSizes } from './lenet';
+import { conv2dRouted, conv2dRouteFor } from '../nn/conv2d';
+import { applyLeNet, initLeNet, lenetConfig, lenetFeatureSize, lenetParamCount, lenetStageSizes } from './lenet';
 
 const read = (t: tf.Tensor): Float32Array => t.dataSync() as Float32Array;
 

@@ -40,9 +40,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { uniformInit } from '../core/params';
 import { type Rng } from '../core/rng';
-import { isHostBackend } from '../nn/host';
-
-export type Conv2dRoute = 'auto' | 'conv3d' | 'conv2d';
+import { type Conv2dRoute, conv2dRouted, conv2dRouteFor } from '../nn/conv2d';
 
 export interface LeNetConfig {
   readonly inputSize: number; // H = W of the input images: 28 for MNIST and Fashion-MNIST
@@ -198,20 +196,5 @@ export function applyLeNet(p: LeNetParams, x: tf.Tensor4D, cfg: LeNetConfig): tf
     let z = h.reshape([B, -1]) as tf.Tensor2D; // [B, F]
     for (const d of p.hidden) z = tf.relu(tf.matMul(z, d.w).add(d.b)) as tf.Tensor2D; // [B, h]
     return tf.matMul(z, p.out.w).add(p.out.b) as tf.Tensor2D; // [B, outDim]
-  });
-}
-
-/** 'auto' → 'conv3d' on host backends (cpu, wasm), 'conv2d' elsewhere. */
-export function conv2dRouteFor(route: Conv2dRoute, backend: string = tf.getBackend()): Exclude<Conv2dRoute, 'auto'> {
-  if (route === 'auto') return isHostBackend(backend) ? 'conv3d' : 'conv2d';
-  return route;
-}
-
-/** Stride-1 2-D convolution, x [B, H, W, Cin], w [k, k, Cin, Cout]; 'conv3d' runs it as a depth-1 conv3d. */
-export function conv2dRouted(x: tf.Tensor4D, w: tf.Tensor4D, padding: 'same' | 'valid', route: Exclude<Conv2dRoute, 'auto'>): tf.Tensor4D {
-  if (route === 'conv2d') return tf.conv2d(x, w, 1, padding);
-  return tf.tidy(() => {
-    const y = tf.conv3d(x.expandDims(1) as tf.Tensor5D, w.expandDims(0) as tf.Tensor5D, 1, padding); // [B, 1, H', W', Cout]
-    return y.squeeze([1]) as tf.Tensor4D;
   });
 }
