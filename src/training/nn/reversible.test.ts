@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { describe, expect, it } from 'vitest';
 import { Rng } from '../core/rng';
-import { additiveCoupling, genericRevBlock, revSequence, vjp, type RevBlock } from './reversible';
+import { additiveCoupling, atIndex, genericRevBlock, revSequence, vjp, type RevBlock } from './reversible';
 
 /** F and G of the tests: relu(conv3d(x, w, 3×3×3) + b), C/2 → C/2 (a stand-in for MBConv). */
 const convRelu = (x: tf.Tensor, [w, b]: readonly tf.Tensor[]): tf.Tensor =>
@@ -143,6 +143,93 @@ describe('revSequence', () => {
     for (const name of Object.keys(twin.grads)) expect(maxRelDiff(rev.grads[name], twin.grads[name])).toBeLessThan(1e-5);
     expect(Object.keys(rev.grads).length).toBe(3);
     tf.dispose([rev.value, twin.value, ...Object.values(rev.grads), ...Object.values(twin.grads), w, a, b, r1, r2]);
+  });
+});
+
+describe('additiveCoupling order', () => {
+  it("updates x1 first by default and x2 first with updates: 'x2' (hand-worked)", () => {
+    // x = [x1 | x2] = [1 | 3], F(t) = 2t, G(t) = t².
+    //   default: y1 = 1 + F(3) = 7,  y2 = 3 + G(7) = 52.
+    //   'x2':    y2 = 3 + F(1) = 5,  y1 = 1 + G(5) = 26.
+    const F = (t: tf.Tensor) => tf.mul(t, 2);
+    const G = (t: tf.Tensor) => tf.square(t);
+    const x = tf.tensor2d([[1, 3]]);
+    const first = additiveCoupling(F, G, [], []);
+    const second = additiveCoupling(F, G, [], [], { updates: 'x2' });
+    const y1 = first.forward([x], [])[0];
+    const y2 = second.forward([x], [])[0];
+    expect(Array.from(y1.dataSync())).toEqual([7, 52]);
+    expect(Array.from(y2.dataSync())).toEqual([26, 5]);
+    // Both invert exactly, and the cotangent of x matches the chain rule by hand for 'x2':
+    // y2 = x2 + 2·x1, y1 = x1 + y2²; with dy = [1, 0] (d/dx of y1): dy1/dx1 = 1 + 2·y2·2 = 21,
+    // dy1/dx2 = 2·y2 = 10.
+    const b = second.backward([y2], [tf.tensor2d([[1, 0]])], []);
+    expect(Array.from(b.xs[0].dataSync())).toEqual([1, 3]);
+    expect(Array.from(b.dxs[0].dataSync())).toEqual([21, 10]);
+    expect(Array.from(first.backward([y1], [tf.zerosLike(y1)], []).xs[0].dataSync())).toEqual([1, 3]);
+    tf.dispose([x, y1, y2, ...b.xs, ...b.dxs]);
+  });
+});
+
+describe('revSequence with blocks that change the number and shapes of tensors', () => {
+  // A toy of RevBiFPN's stem and growing silo:
+  //   block 0 = atIndex(space-to-depth 2, 0): a [2,4,4,2] → [2,2,2,8]; b [2,2,2,8] passes through
+  //   block 1 = grow: [a, b] → [a, b + tanh(a·w1), tanh(a·w2) + tanh(b·w3)]  (2 → 3 tensors; the new
+  //             one has no residual, its inverse discards it)
+  //   block 2 = atIndex(coupling with F, G = tanh(t·w), 2): acts on the new tensor only
+  const s2d = (t: tf.Tensor): tf.Tensor => t.reshape([2, 2, 2, 2, 2, 2]).transpose([0, 1, 3, 2, 4, 5]).reshape([2, 2, 2, 8]);
+  const d2s = (t: tf.Tensor): tf.Tensor => t.reshape([2, 2, 2, 2, 2, 2]).transpose([0, 1, 3, 2, 4, 5]).reshape([2, 4, 4, 2]);
+  const stem = genericRevBlock([], ([x]) => [s2d(x)], ([y]) => [d2s(y)]);
+  const act = (t: tf.Tensor, w: tf.Tensor) => tf.tanh(tf.mul(t, w));
+
+  function build(seed: number) {
+    const rng = new Rng(seed);
+    const v = (n: number) => tf.variable(tf.tensor(rng.fill(n, (r) => r.normal()), [n]));
+    const [w1, w2, w3, wf, wg] = [v(8), v(8), v(8), v(4), v(4)];
+    const grow = genericRevBlock(
+      [w1, w2, w3],
+      ([a, b], [p, q, r]) => [tf.clone(a), tf.add(b, act(a, p)), tf.add(act(a, q), act(b, r))],
+      ([ya, yb], [p]) => [tf.clone(ya), tf.sub(yb, act(ya, p))],
+    );
+    const coupling = additiveCoupling((t, [w]) => act(t, w), (t, [w]) => act(t, w), [wf], [wg], { updates: 'x2' });
+    return { blocks: [atIndex(stem, 0), grow, atIndex(coupling, 2)], vars: [w1, w2, w3, wf, wg] };
+  }
+
+  it("gives the twin's outputs and gradients, calls the recompute hook once per block, and leaks nothing", () => {
+    const { blocks, vars } = build(20);
+    const a = tf.variable(randomTensor([2, 4, 4, 2], 21));
+    const b = tf.variable(randomTensor([2, 2, 2, 8], 22));
+    const rs = [randomTensor([2, 2, 2, 8], 23), randomTensor([2, 2, 2, 8], 24), randomTensor([2, 2, 2, 8], 25)];
+    let hookCalls = 0;
+    const recompute = <T,>(fn: () => T): T => {
+      hookCalls++;
+      return fn();
+    };
+    const lossOf = (reversible: boolean) => () => {
+      const ys = revSequence(blocks, [a, b], { reversible, recompute });
+      expect(ys.map((y) => y.shape)).toEqual([[2, 2, 2, 8], [2, 2, 2, 8], [2, 2, 2, 8]]);
+      return tf.addN(ys.map((y, i) => tf.sum(tf.mul(y, rs[i])))) as tf.Scalar;
+    };
+    const before = tf.memory().numTensors;
+    const rev = tf.variableGrads(lossOf(true));
+    expect(hookCalls).toBe(3);
+    const twin = tf.variableGrads(lossOf(false));
+    expect(hookCalls).toBe(3); // the twin never recomputes
+    expect(Math.abs(rev.value.dataSync()[0] - twin.value.dataSync()[0])).toBeLessThan(1e-5 * Math.abs(twin.value.dataSync()[0]));
+    expect(Object.keys(rev.grads).length).toBe(vars.length + 2); // 5 weights + a + b
+    for (const name of Object.keys(twin.grads)) expect(maxRelDiff(rev.grads[name], twin.grads[name])).toBeLessThan(1e-5);
+    tf.dispose([rev.value, twin.value, ...Object.values(rev.grads), ...Object.values(twin.grads)]);
+    expect(tf.memory().numTensors).toBe(before);
+    tf.dispose([a, b, ...rs, ...vars]);
+  });
+
+  it('names the block whose reconstruction has the wrong shape', () => {
+    const bad = genericRevBlock([], ([x]) => [s2d(x)], ([y]) => [tf.clone(y)]); // "inverse" keeps the shape
+    const x = tf.variable(randomTensor([2, 4, 4, 2], 26));
+    expect(() => tf.variableGrads(() => tf.sum(revSequence([bad], [x])[0]) as tf.Scalar)).toThrow(
+      /block 0 reconstructed inputs \[2,2,2,8\].*its forward took \[2,4,4,2\]/,
+    );
+    x.dispose();
   });
 });
 

@@ -16,10 +16,26 @@
  *   weight is passed in as an explicit input and the gradFunc returns one gradient per input.
  * - A customGrad returns one tensor; multi-output sequences (RevBiFPN's scales) are packed into
  *   one flat tensor and unpacked outside.
+ * - Blocks may change the number and shapes of their tensors (RevBiFPN's space-to-depth stem maps
+ *   [B,H,W,C] to [B,H/4,W/4,16C]; its growing silo maps N scales to N+1). The forward pass records
+ *   every block's output shapes; the backward pass unpacks the sequence output with the LAST
+ *   block's shapes and checks each reconstruction against the shapes recorded for that block's
+ *   input.
  * - tfjs's backprop keeps every tensor created in a gradFunc until the whole backward pass ends,
  *   so each block's backward step runs in its own tf.tidy and the previous step's tensors are
  *   disposed by hand.
  * - A nested tf.grads inside a gradFunc clobbers the engine's active tape (see `vjp`).
+ *
+ * Batch-norm running statistics: the backward pass re-runs every block once; pass
+ * `recompute: withoutStatUpdates` (nn/batchnorm.ts) so the statistics move once per step. The hook
+ * keeps this file free of any layer's state.
+ * Randomness (stochastic depth): a block's forward must be a pure function of its inputs and
+ * weights, so random masks come from seeds fixed when the block is built, and the recomputation
+ * sees the same masks.
+ *
+ * Usage:
+ *   const blocks = [additiveCoupling(F, G, fW, gW), atIndex(coupling2, 1), myGrowingBlock];
+ *   const ys = revSequence(blocks, [x0, x1], { recompute: withoutStatUpdates });
  *
  * Tensor lifetimes follow DESIGN.md: inputs are borrowed, returned tensors belong to the caller.
  */
@@ -72,11 +88,22 @@ export function vjp(
   }
 }
 
+export interface CouplingOptions {
+  /**
+   * Which half F updates. 'x1' (default; Gomez et al. 2017, the 3D U-Net):
+   *   y1 = x1 + F(x2),  y2 = x2 + G(y1);    inverse: x2 = y2 − G(y1), x1 = y1 − F(x2).
+   * 'x2' (RevBiFPN's RevResidualBlock: rev_block.py builds it from RevLimResidualSilo, whose f
+   * coupling adds f(chunk 0) to chunk 1 and whose g coupling adds g(chunk 1) back to chunk 0):
+   *   y2 = x2 + F(x1),  y1 = x1 + G(y2);    inverse: x1 = y1 − G(y2), x2 = y2 − F(x1).
+   * The second is the first with the halves' roles swapped, so one code path serves both.
+   */
+  readonly updates?: 'x1' | 'x2';
+}
+
 /**
- * Additive coupling over two halves of the channel axis (Gomez et al. 2017; METHODS.md §3):
- *   y1 = x1 + F(x2),  y2 = x2 + G(y1);   inverse: x2 = y2 − G(y1),  x1 = y1 − F(x2).
- * The backward pass recomputes G at y1 and F at x2 once each, with the tape on, and gets the
- * inverse for free from those values — 2 forward evaluations per block, the minimum.
+ * Additive coupling over two halves of the channel axis (see CouplingOptions for the equations).
+ * The backward pass recomputes G and F once each, with the tape on, and gets the inverse for free
+ * from those values — 2 forward evaluations per block, the minimum.
  * F and G map [.., C/2] → [.., C/2]; `fWeights`/`gWeights` are the tensors they read.
  */
 export function additiveCoupling(
@@ -84,32 +111,65 @@ export function additiveCoupling(
   G: (x: tf.Tensor, ws: readonly tf.Tensor[]) => tf.Tensor,
   fWeights: readonly tf.Tensor[],
   gWeights: readonly tf.Tensor[],
+  opts: CouplingOptions = {},
 ): RevBlock {
   const nF = fWeights.length;
+  const swap = opts.updates === 'x2';
+  // (a, b): a is the half F updates, b the half F reads. 'x1': (x1, x2); 'x2': (x2, x1).
+  const halves = (t: tf.Tensor): [tf.Tensor, tf.Tensor] => {
+    const [h1, h2] = splitChannelHalves(t);
+    return swap ? [h2, h1] : [h1, h2];
+  };
+  const join = (a: tf.Tensor, b: tf.Tensor): tf.Tensor => concatChannels(swap ? [b, a] : [a, b]);
   return {
     weights: [...fWeights, ...gWeights],
     forward([x], ws) {
-      const [x1, x2] = splitChannelHalves(x);
-      const y1 = tf.add(x1, F(x2, ws.slice(0, nF)));
-      const y2 = tf.add(x2, G(y1, ws.slice(nF)));
-      return [concatChannels([y1, y2])];
+      const [xa, xb] = halves(x);
+      const ya = tf.add(xa, F(xb, ws.slice(0, nF)));
+      const yb = tf.add(xb, G(ya, ws.slice(nF)));
+      return [join(ya, yb)];
     },
     backward([y], [dy], ws) {
       const wF = ws.slice(0, nF);
       const wG = ws.slice(nF);
-      const [y1, y2] = splitChannelHalves(y);
-      const [dy1, dy2] = splitChannelHalves(dy);
-      const g = vjp((a, ...w) => G(a, w), [y1, ...wG], dy2);
-      const x2 = tf.sub(y2, g.value);
-      const dt1 = tf.add(dy1, g.grads[0]); // total cotangent of y1
-      const f = vjp((a, ...w) => F(a, w), [x2, ...wF], dt1);
-      const x1 = tf.sub(y1, f.value);
-      const dx2 = tf.add(dy2, f.grads[0]);
+      const [ya, yb] = halves(y);
+      const [dya, dyb] = halves(dy);
+      const g = vjp((a, ...w) => G(a, w), [ya, ...wG], dyb);
+      const xb = tf.sub(yb, g.value);
+      const dta = tf.add(dya, g.grads[0]); // total cotangent of ya
+      const f = vjp((a, ...w) => F(a, w), [xb, ...wF], dta);
+      const xa = tf.sub(ya, f.value);
+      const dxb = tf.add(dyb, f.grads[0]);
       return {
-        xs: [concatChannels([x1, x2])],
-        dxs: [concatChannels([dt1, dx2])],
+        xs: [join(xa, xb)],
+        dxs: [join(dta, dxb)],
         dws: [...f.grads.slice(1), ...g.grads.slice(1)],
       };
+    },
+  };
+}
+
+/**
+ * `block` (one tensor in, one out) applied to tensor `index` of the list; the others pass through
+ * unchanged. How per-scale blocks of a multi-scale network enter one sequence: each is its own
+ * step, so only one scale's working set is alive at a time.
+ */
+export function atIndex(block: RevBlock, index: number): RevBlock {
+  const pick = (ts: tf.Tensor[], what: string): tf.Tensor => {
+    if (index < 0 || index >= ts.length) throw new Error(`atIndex: index ${index} is outside the ${ts.length} ${what}`);
+    return ts[index];
+  };
+  const replace = (ts: tf.Tensor[], t: tf.Tensor): tf.Tensor[] => ts.map((u, i) => (i === index ? t : u));
+  return {
+    weights: block.weights,
+    forward(xs, ws) {
+      const ys = block.forward([pick(xs, 'inputs')], ws);
+      if (ys.length !== 1) throw new Error(`atIndex: the block returned ${ys.length} tensors, expected 1`);
+      return replace(xs, ys[0]);
+    },
+    backward(ys, dys, ws) {
+      const r = block.backward([pick(ys, 'outputs')], [pick(dys, 'cotangents')], ws);
+      return { xs: replace(ys, r.xs[0]), dxs: replace(dys, r.dxs[0]), dws: r.dws };
     },
   };
 }
@@ -144,6 +204,11 @@ export function genericRevBlock(
 export interface RevSequenceOptions {
   /** false: run the same blocks as ordinary taped ops (the non-reversible twin). */
   reversible?: boolean;
+  /**
+   * Wraps each block's backward step (reconstruction + recomputation). Pass batch norm's
+   * `withoutStatUpdates` so running statistics are updated by the forward pass only.
+   */
+  recompute?: <T>(fn: () => T) => T;
 }
 
 /** Disposes every tensor in `ts` that is not in `keep`. */
@@ -151,47 +216,67 @@ function disposeExcept(ts: readonly tf.Tensor[], keep: readonly tf.Tensor[]): vo
   for (const t of ts) if (!keep.includes(t)) t.dispose();
 }
 
-/** Runs the blocks in order; in reversible mode, as one custom gradient (see file header). */
+const shapeText = (shapes: readonly (readonly number[])[]): string => shapes.map((s) => `[${s}]`).join(', ');
+
+/**
+ * Runs the blocks in order; in reversible mode, as one custom gradient (see file header).
+ * xs are borrowed; the returned tensors (as many as the last block returns) belong to the caller.
+ */
 export function revSequence(blocks: readonly RevBlock[], xs: tf.Tensor[], opts: RevSequenceOptions = {}): tf.Tensor[] {
   if (blocks.length === 0) return xs.map((x) => tf.clone(x));
   if (opts.reversible === false) {
     let cur = xs;
     for (const b of blocks) cur = b.forward(cur, b.weights);
-    return cur;
+    return cur.map((t) => (xs.includes(t) ? tf.clone(t) : t));
   }
+  const recompute = opts.recompute ?? (<T>(fn: () => T): T => fn());
   const nIn = xs.length;
   const counts = blocks.map((b) => b.weights.length);
   const allWeights = blocks.flatMap((b) => b.weights);
-  const shapes = xs.map((x) => x.shape);
+  // shapes[i]: the shapes of block i's inputs (shapes[0] = xs); shapes[N]: the sequence output.
+  const shapes: number[][][] = [xs.map((x) => x.shape.slice())];
 
   const seq = tf.customGrad((...args: unknown[]) => {
     const save = args.pop() as tf.GradSaveFunc;
     const inputs = args.slice(0, nIn) as tf.Tensor[];
-    // Forward, untaped: each block's intermediates die with its tidy, and its input (unless it
-    // is the caller's) is freed as soon as the next block has its output.
+    // Forward, untaped: each block's intermediates die with its tidy, and its inputs (unless they
+    // are the caller's, or pass through to the next list) are freed once the block has run.
+    shapes.length = 1;
     let cur: tf.Tensor[] = inputs;
     for (const b of blocks) {
       const next = tf.tidy(() => b.forward(cur, b.weights));
-      if (cur !== inputs) disposeExcept(cur, next);
+      disposeExcept(cur, [...next, ...inputs]);
       cur = next;
+      shapes.push(cur.map((t) => t.shape.slice()));
     }
+    if (cur.length === 1 && inputs.includes(cur[0])) cur = [tf.clone(cur[0])]; // never return an input as the value
     const packed = pack(cur);
-    if (cur !== inputs && packed !== cur[0]) disposeExcept(cur, [packed]);
+    disposeExcept(cur, [packed, ...inputs]);
     save([packed]);
     return {
       value: packed,
       gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
-        let ys = unpack(saved[0], shapes);
-        let dys = unpack(dy, shapes);
+        const outShapes = shapes[blocks.length];
+        let ys = unpack(saved[0], outShapes);
+        let dys = unpack(dy, outShapes);
         const dwsPerBlock: tf.Tensor[][] = new Array(blocks.length);
         for (let i = blocks.length - 1; i >= 0; i--) {
           const b = blocks[i];
-          const r = tf.tidy(() => {
-            const o = b.backward(ys, dys, b.weights);
-            return { xs: o.xs, dxs: o.dxs, dws: o.dws };
-          });
+          const r = recompute(() =>
+            tf.tidy(() => {
+              const o = b.backward(ys, dys, b.weights);
+              return { xs: o.xs, dxs: o.dxs, dws: o.dws };
+            }),
+          );
           if (r.dws.length !== counts[i]) {
             throw new Error(`revSequence: block ${i} returned ${r.dws.length} weight gradients for ${counts[i]} weights`);
+          }
+          const got = r.xs.map((t) => t.shape);
+          const gotD = r.dxs.map((t) => t.shape);
+          if (shapeText(got) !== shapeText(shapes[i]) || shapeText(gotD) !== shapeText(shapes[i])) {
+            throw new Error(
+              `revSequence: block ${i} reconstructed inputs ${shapeText(got)} with cotangents ${shapeText(gotD)}; its forward took ${shapeText(shapes[i])}`,
+            );
           }
           disposeExcept(ys, [saved[0], ...r.xs]);
           disposeExcept(dys, [dy, ...r.dxs]);
@@ -199,14 +284,15 @@ export function revSequence(blocks: readonly RevBlock[], xs: tf.Tensor[], opts: 
           dys = r.dxs;
           dwsPerBlock[i] = r.dws;
         }
-        disposeExcept(ys, []); // the reconstructed sequence input: not needed, the caller has it
+        disposeExcept(ys, [saved[0], ...dys]); // the reconstructed sequence input: the caller has it
         return [...dys, ...dwsPerBlock.flat()];
       },
     };
   });
   const packed = seq(...xs, ...allWeights);
-  if (nIn === 1) return [packed];
-  const outs = unpack(packed, shapes);
+  const outShapes = shapes[blocks.length];
+  if (outShapes.length === 1) return [packed];
+  const outs = unpack(packed, outShapes);
   packed.dispose();
   return outs;
 }
