@@ -6,6 +6,8 @@ import type { EngineEvent } from '../shared/events';
 import { formatDoctor, runDoctor } from '../training/backend/doctor';
 import { selectBackend, type BackendReport } from '../training/backend/select';
 import { writeDemoBrats } from '../training/data/brats/demo';
+import { writeDemoCoco } from '../training/data/coco/demo';
+import { writeDemoImages } from '../training/data/images/demo';
 import { evaluateBrats } from '../training/experiments/brats/evaluate';
 import { recordEvaluation } from '../training/experiments/brats/evaluation-summary';
 import { predictBrats } from '../training/experiments/brats/predict';
@@ -68,25 +70,79 @@ export async function doctorCommand(o: CommonOptions): Promise<void> {
   if (!report.sanity.pass || !report.volumeSanity.pass) process.exitCode = 1;
 }
 
-export async function demoDataCommand(kind: string, o: { out: string; cases: string; size: string; seed: string; scheme: string }): Promise<void> {
-  if (kind !== 'brats') throw new Error(`demo-data: unknown kind '${kind}' (kinds: brats)`);
+/** Flags of `frugal demo-data`, as strings (each kind applies its own defaults). */
+export interface DemoDataFlags {
+  out: string;
+  seed: string;
+  size?: string;
+  cases?: string; // brats
+  scheme?: string; // brats
+  images?: string; // coco
+  val?: string; // coco
+  perClass?: string; // images
+  valPerClass?: string; // images
+}
+
+/** Which flags each kind takes (besides --out and --seed). */
+const DEMO_KIND_FLAGS: Record<string, (keyof DemoDataFlags)[]> = {
+  brats: ['size', 'cases', 'scheme'],
+  coco: ['size', 'images', 'val'],
+  images: ['size', 'perClass', 'valPerClass'],
+};
+
+export async function demoDataCommand(kind: string, o: DemoDataFlags): Promise<void> {
+  const allowed = DEMO_KIND_FLAGS[kind];
+  if (!allowed) throw new Error(`demo-data: unknown kind '${kind}' (kinds: ${Object.keys(DEMO_KIND_FLAGS).join(', ')})`);
+  for (const key of ['cases', 'scheme', 'images', 'val', 'perClass', 'valPerClass'] as const) {
+    if (o[key] !== undefined && !allowed.includes(key)) {
+      const users = Object.keys(DEMO_KIND_FLAGS).filter((k) => DEMO_KIND_FLAGS[k].includes(key));
+      throw new Error(`demo-data ${kind}: --${kebab(key)} applies to ${users.join(', ')} only`);
+    }
+  }
   const num = (flag: string, v: string): number => {
     const n = Number(v);
-    if (!Number.isInteger(n)) throw new Error(`demo-data: --${flag} '${v}' is not an integer`);
+    if (v.trim() === '' || !Number.isInteger(n)) throw new Error(`demo-data: --${flag} '${v}' is not an integer`);
     return n;
   };
-  const sizes = o.size.split(/[,x×]/).map((s) => num('size', s));
-  if (sizes.length !== 1 && sizes.length !== 3) throw new Error(`demo-data: --size takes one edge or NX,NY,NZ, got '${o.size}'`);
-  if (o.scheme !== '2018-2021' && o.scheme !== '2023') throw new Error(`demo-data: --scheme must be 2018-2021 or 2023, got '${o.scheme}'`);
+  const seed = num('seed', o.seed);
   const t0 = performance.now();
+  const took = (): string => formatDuration((performance.now() - t0) / 1000);
+  if (kind === 'coco') {
+    const r = await writeDemoCoco({
+      out: o.out,
+      seed,
+      size: num('size', o.size ?? '128'),
+      images: num('images', o.images ?? '200'),
+      val: num('val', o.val ?? '50'),
+    });
+    const boxes = (s: typeof r.train) => `${s.images} images, ${s.annotations} boxes (${s.small} small, ${s.medium} medium, ${s.large} large)`;
+    process.stderr.write(`wrote a synthetic COCO set to ${o.out} in ${took()}: train ${boxes(r.train)}; val ${boxes(r.val)}; annotations in ${r.annotationFiles.train} and ${r.annotationFiles.val}\n`);
+    return;
+  }
+  if (kind === 'images') {
+    const r = await writeDemoImages({
+      out: o.out,
+      seed,
+      size: num('size', o.size ?? '64'),
+      perClass: num('per-class', o.perClass ?? '40'),
+      ...(o.valPerClass !== undefined ? { valPerClass: num('val-per-class', o.valPerClass) } : {}),
+    });
+    process.stderr.write(`wrote a synthetic image-folder set to ${o.out} in ${took()}: ${r.classes.length} classes (${r.classes.join(', ')}), ${r.train} train and ${r.val} val images\n`);
+    return;
+  }
+  const size = o.size ?? '64';
+  const scheme = o.scheme ?? '2018-2021';
+  const sizes = size.split(/[,x×]/).map((s) => num('size', s));
+  if (sizes.length !== 1 && sizes.length !== 3) throw new Error(`demo-data: --size takes one edge or NX,NY,NZ, got '${size}'`);
+  if (scheme !== '2018-2021' && scheme !== '2023') throw new Error(`demo-data: --scheme must be 2018-2021 or 2023, got '${scheme}'`);
   const r = await writeDemoBrats({
     out: o.out,
-    cases: num('cases', o.cases),
+    cases: num('cases', o.cases ?? '8'),
     size: sizes.length === 1 ? sizes[0] : (sizes as [number, number, number]),
-    seed: num('seed', o.seed),
-    scheme: o.scheme,
+    seed,
+    scheme,
   });
-  process.stderr.write(`wrote ${r.caseIds.length} synthetic BraTS case(s) to ${o.out} in ${formatDuration((performance.now() - t0) / 1000)} (ET-empty: ${r.etEmptyIds.join(', ') || 'none'})\n`);
+  process.stderr.write(`wrote ${r.caseIds.length} synthetic BraTS case(s) to ${o.out} in ${took()} (ET-empty: ${r.etEmptyIds.join(', ') || 'none'})\n`);
 }
 
 /** Flags → config overrides, typed by the experiment's schema. */

@@ -4,6 +4,8 @@
  *
  *   frugal doctor                        backend choice and why, versions, threads, memory
  *   frugal demo-data brats --out DIR     synthetic BraTS-like cases as real .nii.gz files
+ *   frugal demo-data coco --out DIR      synthetic shapes detection set in COCO format (JPEG + instances JSON)
+ *   frugal demo-data images --out DIR    synthetic shapes classification set as class folders (PNG)
  *   frugal train brats --data DIR ...    train (every config key is a flag; --preset, --resume)
  *   frugal predict --run RUN --data DIR  masks as NIfTI in the scans' geometry
  *   frugal evaluate --run RUN            Dice / HD95 per case and region, CSV + JSON
@@ -33,13 +35,17 @@ function buildProgram(): Command {
 
   program
     .command('demo-data')
-    .description('write a synthetic demo dataset in a real format')
-    .argument('<kind>', 'dataset kind: brats')
-    .requiredOption('--out <dir>', 'output folder (created; existing case folders are never overwritten)')
-    .option('--cases <n>', 'number of cases', '8')
-    .option('--size <voxels>', 'edge of the cubic grid, or NX,NY,NZ (e.g. 240,240,155)', '64')
+    .description('write a synthetic demo dataset in a real format: brats (NIfTI cases), coco (detection: images + instances JSON), images (class folders)')
+    .argument('<kind>', 'dataset kind: brats, coco or images')
+    .requiredOption('--out <dir>', 'output folder (created; existing case folders or train/val/annotations folders are never overwritten)')
     .option('--seed <k>', 'seed', '0')
-    .option('--scheme <scheme>', 'file naming: 2018-2021 or 2023', '2018-2021')
+    .option('--size <px>', 'brats: edge of the cubic grid in voxels, or NX,NY,NZ (e.g. 240,240,155), default 64; coco: image side, default 128; images: image side, default 64')
+    .option('--cases <n>', 'brats: number of cases (default 8)')
+    .option('--scheme <scheme>', 'brats: file naming, 2018-2021 or 2023 (default 2018-2021)')
+    .option('--images <n>', 'coco: train images (default 200)')
+    .option('--val <n>', 'coco: val images (default 50)')
+    .option('--per-class <n>', 'images: train images per class (default 40)')
+    .option('--val-per-class <n>', 'images: val images per class (default per-class / 4, rounded up)')
     .action(demoDataCommand);
 
   const train = program.command('train').description('train an experiment (see `frugal train <experiment> --help` for its settings)');

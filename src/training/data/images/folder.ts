@@ -56,8 +56,14 @@ async function listDir(dir: string): Promise<import('node:fs').Dirent[]> {
   }
 }
 
-export async function loadImageFolder(dir: string, opts: ImageFolderOptions): Promise<FolderDataset> {
-  checkShape(opts, `loadImageFolder(${dir})`);
+/** A class folder's images in label order: the classes and every (path, label), not decoded. */
+export interface ImageFolderListing {
+  classes: string[];
+  items: { path: string; label: number }[];
+}
+
+/** Lists `dir`'s class sub-folders and their images (see the header for the rules); nothing is decoded. */
+export async function listImageFolder(dir: string, opts: Pick<ImageFolderOptions, 'classes' | 'limitPerClass'> = {}): Promise<ImageFolderListing> {
   const st = await stat(dir).catch((err) => Promise.reject(fsDatasetError(dir, err, 'folder')));
   if (!st.isDirectory()) throw new DatasetError(dir, 'is a file, expected a folder with one sub-folder per class');
   const entries = await listDir(dir);
@@ -78,6 +84,12 @@ export async function loadImageFolder(dir: string, opts: ImageFolderOptions): Pr
     const take = opts.limitPerClass ? files.slice(0, opts.limitPerClass) : files;
     for (const f of take) items.push({ path: join(cdir, f), label });
   }
+  return { classes, items };
+}
+
+export async function loadImageFolder(dir: string, opts: ImageFolderOptions): Promise<FolderDataset> {
+  checkShape(opts, `loadImageFolder(${dir})`);
+  const { classes, items } = await listImageFolder(dir, opts);
 
   const size = opts.height * opts.width * opts.channels;
   const skipped: { path: string; reason: string }[] = [];

@@ -10,7 +10,7 @@
 export { type ImageDataset, type Split, PIXEL_SCALE, classCounts, datasetBytes, imageSize, selectRows, validateDataset } from './dataset';
 export { DatasetError } from './errors';
 export { IMAGE_EXTENSIONS, type SizeMismatch, decodeImage } from './decode';
-export { type FolderDataset, type ImageFolderOptions, loadImageFolder, nameAndSplit } from './folder';
+export { type FolderDataset, type ImageFolderListing, type ImageFolderOptions, listImageFolder, loadImageFolder, nameAndSplit } from './folder';
 export { type ImageCsvOptions, loadImageCsv } from './csv';
 export { type DatasetView, type ImageShape, type ViewOptions, gatherPixels, makeView, padAndReplicateMap, subView } from './view';
 export { type Batch, type BatchOptions, epochOrder, iterateBatches, numBatches } from './batches';
