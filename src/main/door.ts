@@ -31,13 +31,14 @@ export function createDoorHandlers(deps: DoorDeps): DoorHandlers {
 
 /**
  * Folders the renderer may read from after an engine answer: a dataset it scanned or created,
- * the data a run predicted on, the runs folder. Learned from answers (not requests), so a
- * failed scan of a folder allows nothing.
+ * the data a run predicted on, the runs folder, the images of a detection run's results. Learned
+ * from answers (not requests), so a failed scan of a folder allows nothing.
  */
 export function rootsFromEngineResult<K extends EngineChannel>(channel: K, req: ParsedRequestOf<K>, res: ResponseOf<K>): string[] {
   const out: (string | undefined)[] = [];
   if (channel === 'datasets:scan' || channel === 'datasets:createDemo') out.push((res as ResponseOf<'datasets:scan'>).root);
   else if (channel === 'runs:predict') out.push((req as ParsedRequestOf<'runs:predict'>).data);
   else if (channel === 'app:info') out.push((res as ResponseOf<'app:info'>).runsRoot);
+  else if (channel === 'runs:getDetections') out.push((res as ResponseOf<'runs:getDetections'>)?.imagesRoot);
   return out.filter((p): p is string => typeof p === 'string' && isAbsolute(p));
 }

@@ -3,10 +3,11 @@
  * contract's parseRequest (the error names the channel and field), then answered by the door's
  * own handlers ('files:url', 'dialog:openFolder', 'engine:status', 'engine:restart') or forwarded
  * to the engine host through the supervisor. Dataset folders that pass through (scans, demo data,
- * the data of opened runs) become roots the /files route may serve from.
+ * the data of opened runs, the images of a detection run's results) become roots the /files route
+ * may serve from.
  */
 import { isAbsolute, resolve } from 'node:path';
-import { DOOR_CHANNELS, isInvokeChannel, parseRequest, type DoorChannel, type DoorHandlers, type EngineChannel, type InvokeChannel } from '../shared/api';
+import { DOOR_CHANNELS, isInvokeChannel, parseRequest, type DoorChannel, type DoorHandlers, type EngineChannel, type InvokeChannel, type ResponseOf } from '../shared/api';
 import type { EngineSupervisor } from '../training/host/supervisor';
 import { fileUrl, type FileRoots } from './files';
 
@@ -50,6 +51,8 @@ export function createApiRouter(deps: RouterDeps): (channel: string, payload: un
       share(typeof r.config.data === 'string' ? resolve(r.config.data) : undefined);
       for (const p of r.predictions) share(p.data);
     }
+    // A detection run's images (its validation split), so the viewer can load them by 'files:url'.
+    if (channel === 'runs:getDetections') share((result as ResponseOf<'runs:getDetections'>)?.imagesRoot);
     return result;
   };
 }

@@ -8,7 +8,7 @@
 import { createReadStream } from 'node:fs';
 import { realpath, stat } from 'node:fs/promises';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { basename, isAbsolute, relative, resolve } from 'node:path';
+import { basename, extname, isAbsolute, relative, resolve } from 'node:path';
 
 export class FileRoots {
   private readonly roots = new Set<string>();
@@ -52,6 +52,8 @@ function plain(res: ServerResponse, status: number, text: string): void {
   res.end(text);
 }
 
+const IMAGE_TYPES: Record<string, string> = { '.png': 'image/png', '.jpg': 'image/jpeg', '.jpeg': 'image/jpeg' };
+
 /** Answers GET/HEAD /files/…: 400 bad URL, 403 outside the allowed roots, 404 missing, 200 with Content-Length. */
 export async function serveFile(req: IncomingMessage, res: ServerResponse, pathname: string, roots: FileRoots): Promise<void> {
   const path = pathFromFileUrl(pathname);
@@ -71,8 +73,9 @@ export async function serveFile(req: IncomingMessage, res: ServerResponse, pathn
   if (!s) return plain(res, 404, `no such file: ${path}\n`);
   if (!s.isFile()) return plain(res, 404, `${path} is not a file\n`);
   res.writeHead(200, {
-    // Bytes as they are on disk: a .nii.gz is decompressed by the viewer, not by the browser.
-    'Content-Type': 'application/octet-stream',
+    // Bytes as they are on disk: a .nii.gz is decompressed by the viewer, not by the browser;
+    // images (the detection viewer's) get their own type so the browser need not sniff.
+    'Content-Type': IMAGE_TYPES[extname(real).toLowerCase()] ?? 'application/octet-stream',
     'Content-Length': s.size,
     'Cache-Control': 'no-store',
   });

@@ -10,6 +10,7 @@
  * Channel names are `domain:verb`. No electron, DOM or tfjs imports here.
  */
 import { z } from 'zod';
+import { DetectionResults } from './detections';
 import { EngineEvent } from './events';
 
 // ---------------------------------------------------------------------------------------------
@@ -211,6 +212,11 @@ export const API = {
     "the stored evaluation of one of a run's prediction folders (null when it has not been evaluated)",
   ),
   'runs:evaluate': invoke(z.object({ runId: z.string(), predictions: z.string().optional() }).strict(), Evaluation, "Dice/HD95 of a run's predictions"),
+  'runs:getDetections': invoke(
+    runRef,
+    DetectionResults.nullable(),
+    "a detection run's validation images with ground-truth and predicted boxes, and its COCO APs (null before it has any)",
+  ),
   'engine:status': invoke(none, EngineStatus, 'the engine process: state, job, backend, memory'),
   'engine:restart': invoke(none, EngineStatus, 'start a new engine process after a crash'),
   'dialog:openFolder': invoke(z.object({ title: z.string().default('Open folder') }).strict(), z.object({ path: z.string().nullable() }), 'a native folder picker (desktop app only; null when cancelled or unavailable)'),

@@ -6,6 +6,7 @@
  *   connect-src 'self': the browser tab's WebSocket to its own server (CSP3 'self' covers ws:).
  *   style-src 'unsafe-inline': Svelte transitions write inline styles.
  *   connect-src frugal-file:: NiiVue fetches volumes through the app's file protocol.
+ *   img-src frugal-file:: the detection viewer shows dataset images through the same protocol.
  *   worker-src blob:: NiiVue decompresses in workers made from blobs.
  * In development the Vite dev server's origin (HMR WebSocket) is added to connect-src.
  */
@@ -23,7 +24,7 @@ export function contentSecurityPolicy(opts: { devServerUrl?: string } = {}): str
     "default-src 'self'",
     "script-src 'self'",
     "style-src 'self' 'unsafe-inline'",
-    "img-src 'self' data: blob:",
+    `img-src 'self' data: blob: ${FILE_SCHEME}:`,
     `connect-src ${connect.join(' ')}`,
     "worker-src 'self' blob:",
     "object-src 'none'",

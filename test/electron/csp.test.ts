@@ -10,7 +10,7 @@ describe('content security policy', () => {
     expect(d.get('default-src')).toEqual(["'self'"]);
     expect(d.get('script-src')).toEqual(["'self'"]); // no 'unsafe-inline' / 'unsafe-eval' for scripts
     expect(d.get('style-src')).toEqual(["'self'", "'unsafe-inline'"]);
-    expect(d.get('img-src')).toEqual(["'self'", 'data:', 'blob:']);
+    expect(d.get('img-src')).toEqual(["'self'", 'data:', 'blob:', 'frugal-file:']);
     expect(d.get('connect-src')).toEqual(["'self'", 'frugal-file:']);
     expect(d.get('worker-src')).toEqual(["'self'", 'blob:']);
     expect(d.get('object-src')).toEqual(["'none'"]);

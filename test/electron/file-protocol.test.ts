@@ -162,4 +162,12 @@ describe("main's door handlers", () => {
     expect(rootsFromEngineResult('runs:predict', { runId: 'r', data: 'relative', checkpoint: 'best' }, { jobId: 'j', kind: 'predict', startedAt: '' })).toEqual([]);
     expect(rootsFromEngineResult('runs:list', {}, [])).toEqual([]);
   });
+
+  it("learns a detection run's imagesRoot from 'runs:getDetections', and nothing from a run without detections", () => {
+    const stats = { AP: -1, AP50: -1, AP75: -1, APs: -1, APm: -1, APl: -1, AR1: -1, AR10: -1, AR100: -1, ARs: -1, ARm: -1, ARl: -1 };
+    const res = { split: 'val2017', dataset: '/data/coco', imagesRoot: '/data/coco/val2017', checkpoint: 'best', createdAt: '', categories: [], stats, perCategory: [], images: [] };
+    expect(rootsFromEngineResult('runs:getDetections', { runId: 'r' }, res)).toEqual(['/data/coco/val2017']);
+    expect(rootsFromEngineResult('runs:getDetections', { runId: 'r' }, { ...res, imagesRoot: 'relative/val2017' })).toEqual([]);
+    expect(rootsFromEngineResult('runs:getDetections', { runId: 'r' }, null)).toEqual([]);
+  });
 });

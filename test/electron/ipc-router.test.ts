@@ -51,6 +51,7 @@ const VALID: { [K in InvokeChannel]: RequestOf<K> } = {
   'runs:get': { runId: 'r1' },
   'runs:predict': { runId: 'r1', data: '/data/brats' },
   'runs:evaluate': { runId: 'r1' },
+  'runs:getDetections': { runId: 'r1' },
 };
 const valid = (c: InvokeChannel) => VALID[c];
 

@@ -4,12 +4,15 @@
  * clicked through without an engine. Scenarios: `?fake` (runs and a dataset exist), `?fake=empty`
  * (first start), `?fake=crash` (the engine crashes 12 steps into training), `?fake=electron`
  * (the folder dialog answers). Besides BraTS, continual-learning and self-paced runs (past ones
- * for the Runs view's method comparison, and live ones from Train) come from dev/fake-methods.ts.
+ * for the Runs view's method comparison, and live ones from Train) come from dev/fake-methods.ts;
+ * a finished object-detection run with its detections and images from dev/fake-detections.ts.
  * `window.__frugalFake` exposes crash() for manual checks.
  */
 import type { CaseInfo, DatasetScan, EngineStatus, EventChannel, Evaluation, ExperimentInfo, FrugalApi, InvokeChannel, JobInfo, PayloadOf, RequestOf, ResponseOf, RunDetail, RunListItem } from '../../shared/api';
 import type { EngineEvent, EngineEventInput } from '../../shared/events';
+import { setApi } from '../lib/api';
 import bratsSchema from './brats-schema.json';
+import { DETECTION_EXPERIMENT, fakeDetectionRun, fakeDetections, fakeImageUrl } from './fake-detections';
 import { continualExperiment, fakeConfig, methodSummary, PAST_METHOD_RUNS, selfPacedExperiment, type Tick, ticksOf } from './fake-methods';
 import { syntheticVolume } from './nifti';
 
@@ -138,11 +141,19 @@ function pastMethodRun({ id, experiment, preset, config, day }: (typeof PAST_MET
   return { id, dir: `/home/user/.frugal/runs/${id}`, experiment, status: 'completed', startedAt, endedAt: startedAt, nextStep: totalSteps, totalSteps, config, card, summary, events, predictions: [] };
 }
 
+/** A finished detection run (dev/fake-detections.ts): its Runs panel is the detection viewer. */
+function pastDetectionRun(id: string, day: number): Run {
+  const startedAt = new Date(Date.UTC(2025, 10, day, 16, 0)).toISOString();
+  const { config, summary, events, totalSteps } = fakeDetectionRun(id);
+  const card = { id, experiment: DETECTION_EXPERIMENT, createdAt: startedAt, app: { name: 'frugal-studio', version: '0.1.0' }, tfjs: '4.22.0', node: '20.19.0', seed: 0, preset: 'cpu-demo', backend: { chosen: 'cpu', device: 'CPU (JavaScript kernels)' } };
+  return { id, dir: `/home/user/.frugal/runs/${id}`, experiment: DETECTION_EXPERIMENT, status: 'completed', startedAt, endedAt: startedAt, nextStep: totalSteps, totalSteps, config, card, summary, events: events.map(stamp), predictions: [] };
+}
+
 export function createFakeApi(opts: { scenario?: string } = {}): FrugalApi {
   const scenario = opts.scenario ?? '';
   const listeners = new Map<string, Set<(p: unknown) => void>>();
   const emit = <K extends EventChannel>(channel: K, payload: PayloadOf<K>): void => listeners.get(channel)?.forEach((l) => l(payload));
-  const runs: Run[] = scenario === 'empty' ? [] : [pastRun('20251125-0930-rev', true, 'completed', 150, 25), pastRun('20251124-0930-std', false, 'stopped', 110, 24), ...PAST_METHOD_RUNS.map(pastMethodRun)];
+  const runs: Run[] = scenario === 'empty' ? [] : [pastRun('20251125-0930-rev', true, 'completed', 150, 25), pastRun('20251124-0930-std', false, 'stopped', 110, 24), ...PAST_METHOD_RUNS.map(pastMethodRun), pastDetectionRun('20251123-1600-revbifpn-detect', 23)];
   let status: EngineStatus = { state: 'idle', job: null, backend: 'cpu', device: 'CPU (JavaScript kernels)', memory: { tensors: 0, tensorBytes: 0, rssBytes: 310e6 } };
   let stopRequested = false;
   let jobSeq = 0;
@@ -286,6 +297,8 @@ export function createFakeApi(opts: { scenario?: string } = {}): FrugalApi {
       return scanOf(out, cases ?? 6, size ?? 48);
     },
     'files:url': ({ path }) => {
+      const image = fakeImageUrl(path); // the detection run's validation images
+      if (image) return { url: image };
       let url = blobs.get(path);
       if (!url) {
         const kind = /_(t1ce|t1|t2|flair|seg)\.nii/.exec(path)?.[1] ?? 'pred';
@@ -379,6 +392,7 @@ export function createFakeApi(opts: { scenario?: string } = {}): FrugalApi {
       return ev;
     },
     'runs:getEvaluation': ({ predictions }) => storedEvaluations.get(predictions) ?? null,
+    'runs:getDetections': ({ runId }) => (find(runId).experiment === DETECTION_EXPERIMENT ? fakeDetections() : null),
     'engine:status': () => status,
     'engine:restart': async () => {
       await sleep(300);
@@ -394,7 +408,7 @@ export function createFakeApi(opts: { scenario?: string } = {}): FrugalApi {
   // Populated scenarios start with a dataset opened before (DatasetsState rescans it).
   if (scenario !== 'empty' && !localStorage.getItem('frugal.dataset')) localStorage.setItem('frugal.dataset', '/home/user/demo-brats');
 
-  return {
+  const api = {
     async invoke(channel, req) {
       await sleep(20);
       const h = handlers[channel] as (r: unknown) => unknown;
@@ -407,4 +421,6 @@ export function createFakeApi(opts: { scenario?: string } = {}): FrugalApi {
       return () => set.delete(listener as (p: unknown) => void);
     },
   } as FrugalApi;
+  setApi(api); // components that take the API from lib/api.ts (the detection viewer) get the fake too
+  return api;
 }

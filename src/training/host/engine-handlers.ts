@@ -9,8 +9,10 @@
  * JobInfo once the job has produced its first event (so a bad request is an error, not a failed
  * job); 'runs:evaluate' and 'datasets:createDemo' answer when their job is done.
  */
-import { stat } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
+import { join } from 'node:path';
 import type { AppInfo, EngineHandlers, EngineStatus, EventChannel, ExperimentInfo, JobInfo, MemoryEstimate, PayloadOf } from '../../shared/api';
+import { DETECTIONS_FILE, type DetectionResults, parseDetectionResults } from '../../shared/detections';
 import { memorySnapshot } from '../backend/memory';
 import type { BackendReport } from '../backend/select';
 import { writeDemoBrats } from '../data/brats/demo';
@@ -81,6 +83,28 @@ async function checkFolder(path: string, field: string): Promise<void> {
   const s = await stat(path).catch(() => null);
   if (!s) throw new Error(`${field}: dataset folder ${path} does not exist`);
   if (!s.isDirectory()) throw new Error(`${field}: ${path} is not a folder`);
+}
+
+/**
+ * A detection run's detections.json (shared/detections.ts), validated: null when the run has
+ * none yet; unreadable or malformed, an error naming the file (and the field).
+ */
+async function readStoredDetections(runDir: string): Promise<DetectionResults | null> {
+  const file = join(runDir, DETECTIONS_FILE);
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return null;
+    throw new Error(`cannot read ${file}: ${(e as Error).message}`);
+  }
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch (e) {
+    throw new Error(`${file} is not valid JSON: ${(e as Error).message}`);
+  }
+  return parseDetectionResults(raw, file);
 }
 
 export function createEngineHost(opts: EngineHostOptions): EngineHost {
@@ -193,6 +217,8 @@ export function createEngineHost(opts: EngineHostOptions): EngineHost {
       const ev = await readStoredEvaluation(run.dir, predictions);
       return ev && { predictions: ev.predictions, data: ev.data, cases: ev.cases, summary: { ...ev.summary }, skipped: ev.skipped };
     },
+    'runs:getDetections': async ({ runId }) => readStoredDetections((await openRun(runsRoot, runId)).dir),
+
     'runs:evaluate': async ({ runId, predictions }) => {
       const run = await openRun(runsRoot, runId);
       const job = await jobs.start({
