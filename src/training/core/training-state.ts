@@ -5,29 +5,16 @@
  * Names: 'param/<dotted name>', 'opt/m/<name>', 'opt/v/<name>'.
  */
 import * as tf from '@tensorflow/tfjs';
-import { readdir } from 'node:fs/promises';
+import { readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { type Adam } from './adam';
-import { loadCheckpoint, saveCheckpoint, type LoadedTensor } from './checkpoint';
+import { type CheckpointTensor, loadCheckpoint, saveCheckpoint, type LoadedTensor } from './checkpoint';
 
 export interface TrainingCounters {
   readonly step: number; // updates completed
   readonly optimizerStep: number; // Adam's t
   readonly bestMetric?: number; // best monitored validation metric so far
   readonly bestStep?: number;
-}
-
-export async function saveTrainingState(
-  path: string,
-  params: Map<string, tf.Variable>,
-  optimizer: Adam | null,
-  counters: TrainingCounters,
-  extra: Record<string, unknown> = {},
-): Promise<void> {
-  const tensors = new Map<string, tf.Tensor>();
-  for (const [n, v] of params) tensors.set(`param/${n}`, v);
-  if (optimizer) for (const [n, t] of optimizer.stateTensors()) tensors.set(`opt/${n}`, t);
-  await saveCheckpoint(path, tensors, { ...extra, counters, format: 'frugal-training-state/1' });
 }
 
 export interface LoadedTrainingState {
@@ -80,4 +67,27 @@ export async function listCheckpoints(dir: string): Promise<{ file: string; step
 
 export function checkpointName(step: number, best = false): string {
   return `${best ? 'best-' : ''}step-${String(step).padStart(6, '0')}.safetensors`;
+}
+
+/**
+ * Writes `tensors` as the checkpoint of `step` in `dir` (best-step-… when `best`), unless that file
+ * exists (e.g. the final step was just checkpointed at an interval), then prunes: one best, the
+ * newest `keep` step checkpoints. Returns the file.
+ */
+export async function writePrunedCheckpoint(
+  dir: string,
+  step: number,
+  best: boolean,
+  tensors: Map<string, tf.Tensor | CheckpointTensor>,
+  metadata: Record<string, unknown>,
+  keep: number,
+): Promise<string> {
+  const existing = await listCheckpoints(dir);
+  const file = join(dir, checkpointName(step, best));
+  if (existing.some((e) => e.file === file)) return file;
+  await saveCheckpoint(file, tensors, { ...metadata, format: 'frugal-training-state/1' });
+  const same = existing.filter((e) => e.kind === (best ? 'best' : 'step'));
+  const drop = best ? same : same.slice(0, Math.max(0, same.length + 1 - keep));
+  for (const d of drop) await rm(d.file, { force: true });
+  return file;
 }

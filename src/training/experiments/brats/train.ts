@@ -5,13 +5,11 @@
  * state (best, interval, final, on stop).
  */
 import * as tf from '@tensorflow/tfjs';
-import { rm } from 'node:fs/promises';
-import { join } from 'node:path';
 import type { EngineEventInput } from '../../../shared/events';
 import { Adam } from '../../core/adam';
 import { countParams, gradsByParamName } from '../../core/params';
 import { Rng } from '../../core/rng';
-import { checkpointName, listCheckpoints, readTrainingState, restoreOptimizer, restoreParams, saveTrainingState } from '../../core/training-state';
+import { readTrainingState, restoreOptimizer, restoreParams, writePrunedCheckpoint } from '../../core/training-state';
 import { batchPatches } from '../../data/brats/patches';
 import { labelsToRegionsChannelsLast, REGIONS } from '../../data/brats/regions';
 import { learningRate } from '../../loop/schedule';
@@ -51,18 +49,11 @@ export async function* trainBrats(ctx: ExperimentContext<BratsConfig>): AsyncGen
     let batchCases: Awaited<ReturnType<PreparedCaseCache['get']>>[] = [];
 
     const checkpoint = async (done: number, reason: CheckpointReason, bestNow?: { value: number; step: number }): Promise<string> => {
-      const dir = ctx.run.checkpointsDir;
-      const existing = await listCheckpoints(dir);
-      const isBest = reason === 'best';
-      const file = join(dir, checkpointName(done, isBest));
-      const already = existing.find((e) => e.file === file);
-      if (already) return file; // e.g. the final step was just checkpointed at an interval
-      await saveTrainingState(file, model.named, optimizer, { step: done, optimizerStep: optimizer.step, bestMetric: bestNow?.value, bestStep: bestNow?.step }, { experiment: 'brats', monitor: 'dice_mean' });
-      // Prune: one best, the newest `keepCheckpoints` others.
-      const same = existing.filter((e) => e.kind === (isBest ? 'best' : 'step'));
-      const drop = isBest ? same : same.slice(0, Math.max(0, same.length + 1 - c.keepCheckpoints));
-      for (const d of drop) await rm(d.file, { force: true });
-      return file;
+      const tensors = new Map<string, tf.Tensor>();
+      for (const [n, v] of model.named) tensors.set(`param/${n}`, v);
+      for (const [n, t] of optimizer.stateTensors()) tensors.set(`opt/${n}`, t);
+      const counters = { step: done, optimizerStep: optimizer.step, bestMetric: bestNow?.value, bestStep: bestNow?.step };
+      return writePrunedCheckpoint(ctx.run.checkpointsDir, done, reason === 'best', tensors, { counters, experiment: 'brats', monitor: 'dice_mean' }, c.keepCheckpoints);
     };
 
     const trainer = runTrainer({
