@@ -27,6 +27,7 @@ import { gpuSpeedBench } from './gpu-speed.bench';
 import { lenetRoutesBench } from './lenet-routes.bench';
 import { selfPaced20kBench, selfPacedBench } from './self-paced.bench';
 import { machineInfo, machineLine, RESULTS_DIR, round, writeResults, type Bench } from './lib';
+import { revbifpnMemoryBench } from './revbifpn-memory.bench';
 import { unetMemoryBench } from './unet-memory.bench';
 import { unetSpeedBench } from './unet-speed.bench';
 
@@ -47,6 +48,7 @@ const BENCHES: readonly (Bench | ScriptBench)[] = [
   selfPacedBench,
   selfPaced20kBench,
   lenetRoutesBench,
+  revbifpnMemoryBench,
   { name: 'depthwise3d', title: '3D layer implementations (depthwise, pointwise, conv3d, groupNorm, silu, upsampling)', script: 'depthwise3d.bench.ts' },
 ];
 

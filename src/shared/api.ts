@@ -138,6 +138,33 @@ export const MemoryEstimate = z.object({
 });
 export type MemoryEstimate = z.infer<typeof MemoryEstimate>;
 
+/**
+ * RevBiFPN's memory ledger: measured peak training memory per sample of the reversible backbone
+ * and its non-reversible twin at the chosen size, over resolutions and num_ext_layers.
+ */
+export const MemoryLedgerRow = z.object({
+  resolution: z.number().int().positive(),
+  extLayers: z.number().int().positive(),
+  /** Peak bytes of one training step per sample (activations and their gradients), weights excluded. */
+  reversibleBytesPerSample: z.number(),
+  twinBytesPerSample: z.number(),
+  /** true: measured at this size; false: extrapolated from smaller measured sizes (linear in pixels). */
+  measured: z.boolean(),
+});
+export type MemoryLedgerRow = z.infer<typeof MemoryLedgerRow>;
+export const MemoryLedger = z.object({
+  /** e.g. 'S0 (w 1, ext 2)'. */
+  model: z.string(),
+  backend: z.string(),
+  /** Parameters, their gradients and AdamW's two moments (4 × the weights), for context. */
+  weightsBytes: z.number(),
+  /** The row of the chosen config (its resolution and ext). */
+  chosen: MemoryLedgerRow,
+  rows: z.array(MemoryLedgerRow),
+  basis: z.string().describe('how it was measured'),
+});
+export type MemoryLedger = z.infer<typeof MemoryLedger>;
+
 export const JobInfo = z.object({
   jobId: z.string(),
   kind: z.enum(['train', 'predict', 'evaluate', 'demo-data']),
@@ -188,6 +215,11 @@ export const API = {
     z.object({ experiment: z.string(), config: z.record(z.string(), z.unknown()) }).strict(),
     MemoryEstimate,
     'predicted peak training memory of the reversible net and its twin for a config',
+  ),
+  'experiments:memoryLedger': invoke(
+    z.object({ experiment: z.string(), config: z.record(z.string(), z.unknown()) }).strict(),
+    MemoryLedger,
+    "RevBiFPN: measured training memory per sample of the reversible net and its twin at the config's size, over resolutions and num_ext_layers",
   ),
   'datasets:scan': invoke(z.object({ root: z.string().min(1) }).strict(), DatasetScan, 'discover and check the BraTS cases in a folder'),
   'datasets:createDemo': invoke(

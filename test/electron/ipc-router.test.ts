@@ -42,6 +42,7 @@ const VALID: { [K in InvokeChannel]: RequestOf<K> } = {
   'dialog:openFolder': {},
   'runs:getEvaluation': { runId: 'r1', predictions: '/runs/r1/predictions/p' },
   'experiments:estimateMemory': { experiment: 'brats', config: {} },
+  'experiments:memoryLedger': { experiment: 'revbifpn-classify', config: {} },
   'datasets:scan': { root: '/data/brats' },
   'datasets:createDemo': { out: '/data/demo' },
   'files:url': { path: '/data/brats/a.nii.gz' },

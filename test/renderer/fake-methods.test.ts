@@ -1,4 +1,4 @@
-// The dev fake's continual and self-paced runs (src/renderer/dev/fake-methods.ts): the experiments
+// The dev fake's continual, self-paced and RevBiFPN experiments (src/renderer/dev/fake-methods.ts): the experiments
 // are the engine's own descriptions (src/renderer/dev/method-experiments.json, kept equal here to
 // what 'experiments:list' serves; after a schema change run this file with -u to rewrite it), the
 // fake's configs are ones the engine accepts, and its events speak the engine's schemas exactly, so
@@ -6,7 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import type { ExperimentInfo } from '../../src/shared/api';
 import { EngineEvent } from '../../src/shared/events';
-import { continualExperiment, continualTicks, fakeConfig, methodSummary, PAST_METHOD_RUNS, selfPacedExperiment, selfPacedTicks, STANDARD_TASKS, ticksOf } from '../../src/renderer/dev/fake-methods';
+import { continualExperiment, continualTicks, fakeConfig, methodSummary, PAST_METHOD_RUNS, selfPacedExperiment, selfPacedTicks, servedExperiment, STANDARD_TASKS, ticksOf } from '../../src/renderer/dev/fake-methods';
 import { curvesFromEvents } from '../../src/renderer/lib/curves';
 import { runFromCurves } from '../../src/renderer/lib/method-compare';
 import { runFromSummary } from '../../src/renderer/lib/method-summary';
@@ -15,6 +15,8 @@ import { engineModule } from './engine';
 const T = '2025-01-01T00:00:00.000Z';
 const parsed = (ticks: ReturnType<typeof continualTicks>) => ticks.flat().map((e) => EngineEvent.parse({ ...e, time: T }));
 const METHOD_IDS = [continualExperiment.id, selfPacedExperiment.id];
+/** Every experiment the fake serves from the JSON copy: the two methods and the two RevBiFPN ones. */
+const SERVED_IDS = [...METHOD_IDS, 'revbifpn-classify', 'revbifpn-detect'];
 
 interface Host {
   createEngineHost(opts: { runsRoot: string; backend: unknown; emit: () => void }): { handlers: { 'experiments:list'(req: object): Promise<ExperimentInfo[]> } };
@@ -30,10 +32,10 @@ describe('dev fake method experiments: the engine’s own', () => {
   it('equal what the engine serves from experiments:list (schema, presets, titles)', async () => {
     const { createEngineHost } = await engineModule<Host>('host/engine-handlers');
     const host = createEngineHost({ runsRoot: '/nonexistent/frugal-runs', backend: { chosen: 'cpu' }, emit: () => {} });
-    const served = (await host.handlers['experiments:list']({})).filter((e) => METHOD_IDS.includes(e.id));
-    expect(served.map((e) => e.id)).toEqual(METHOD_IDS);
+    const served = (await host.handlers['experiments:list']({})).filter((e) => SERVED_IDS.includes(e.id));
+    expect(served.map((e) => e.id)).toEqual(SERVED_IDS);
     await expect(`${JSON.stringify(served, null, 2)}\n`, 'src/renderer/dev/method-experiments.json is stale: rerun this file with -u').toMatchFileSnapshot('../../src/renderer/dev/method-experiments.json');
-    expect([continualExperiment, selfPacedExperiment]).toEqual(served);
+    expect(SERVED_IDS.map(servedExperiment)).toEqual(served);
     // The keys the old hand-written fake had are not the engine's.
     const keys = Object.keys(continualExperiment.configSchema.properties as object);
     expect(keys).toEqual(expect.arrayContaining(['epochs', 'ewcLambda', 'siC', 'masLambda']));

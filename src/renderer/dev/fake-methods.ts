@@ -40,7 +40,7 @@ function rng(seed: number): () => number {
  */
 const SERVED = ExperimentInfo.array().safeParse(served);
 
-function servedExperiment(id: string): ExperimentInfo {
+export function servedExperiment(id: string): ExperimentInfo {
   if (!SERVED.success) throw new Error(`src/renderer/dev/method-experiments.json is not a list of experiment descriptions: ${SERVED.error.message}`);
   const e = SERVED.data.find((x) => x.id === id);
   if (!e) throw new Error(`src/renderer/dev/method-experiments.json has no experiment '${id}'; regenerate it (test/renderer/fake-methods.test.ts, run with -u)`);

@@ -14,12 +14,6 @@ export interface PlannedExperiment {
 
 export const PLANNED_EXPERIMENTS: readonly PlannedExperiment[] = [
   {
-    id: 'revbifpn',
-    title: 'RevBiFPN: reversible bidirectional feature pyramid',
-    description: 'A fully reversible multi-scale backbone that trains with activation memory independent of depth (METHODS.md §2; arXiv 2206.14098).',
-    datasets: ['coco'],
-  },
-  {
     id: 'spdf',
     title: 'SPDF: sparse pre-training, dense fine-tuning',
     description: 'GPT pre-trained with static unstructured weight sparsity, then fine-tuned dense: fewer training FLOPs at equal downstream quality (METHODS.md §1; arXiv 2303.10464).',

@@ -5,12 +5,15 @@
 import { bratsExperiment } from './brats';
 import { continualExperiment } from './continual';
 import type { Experiment } from './experiment';
+import { revbifpnClassifyExperiment, revbifpnDetectExperiment } from './revbifpn';
 import { selfPacedExperiment } from './self-paced';
 
 export const EXPERIMENTS = {
   brats: bratsExperiment,
   'dhp-continual': continualExperiment,
   'spl-advise': selfPacedExperiment,
+  'revbifpn-classify': revbifpnClassifyExperiment,
+  'revbifpn-detect': revbifpnDetectExperiment,
 } as const satisfies Record<string, Experiment>;
 
 export type ExperimentId = keyof typeof EXPERIMENTS;

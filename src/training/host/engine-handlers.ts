@@ -21,6 +21,7 @@ import { recordEvaluation } from '../experiments/brats/evaluation-summary';
 import { predictBrats } from '../experiments/brats/predict';
 import { configJsonSchema, resolveConfig } from '../experiments/config';
 import { PLANNED_EXPERIMENTS } from '../experiments/planned';
+import { isRevBifpnMemoryExperiment, resolveRevBifpnMemoryRequest, RevBifpnMemoryLedger } from '../experiments/revbifpn/memory';
 import { EXPERIMENTS, getExperiment } from '../experiments/registry';
 import { currentBackend } from '../runs/backend';
 import { resumeRun, startRun } from '../runs/driver';
@@ -126,6 +127,7 @@ export function createEngineHost(opts: EngineHostOptions): EngineHost {
     changed: () => emit('engine:statusChanged', status()),
   });
   const estimator = new MemoryEstimator();
+  const ledgers = new RevBifpnMemoryLedger();
   const track = <T>(p: Promise<T>): Promise<T> => {
     ended = p.catch(() => undefined);
     return p;
@@ -146,6 +148,14 @@ export function createEngineHost(opts: EngineHostOptions): EngineHost {
     'experiments:list': async () => experimentInfos(),
 
     'experiments:estimateMemory': async ({ experiment, config }) => {
+      // RevBiFPN measures (experiments/revbifpn/memory.ts: async tensor work, so not an
+      // experiment's synchronous `estimateMemory`); the answer comes from the memory ledger.
+      if (isRevBifpnMemoryExperiment(experiment)) {
+        const req = resolveRevBifpnMemoryRequest(experiment, config);
+        const busy = jobs.busyReason();
+        if (busy && !ledgers.isCached(req)) throw new Error(`experiments:estimateMemory: cannot measure now: ${busy}`);
+        return ledgers.estimate(req, { busy: () => jobs.busyReason() });
+      }
       const exp = getExperiment(experiment);
       // An experiment that counts its memory from the config (experiments/memory-count.ts) answers at once.
       if (exp.estimateMemory) return exp.estimateMemory(resolveConfig(exp, { overrides: config }));
@@ -156,6 +166,14 @@ export function createEngineHost(opts: EngineHostOptions): EngineHost {
       const busy = jobs.busyReason();
       if (busy && !estimator.isCached(cfg)) throw new Error(`experiments:estimateMemory: cannot measure now: ${busy}`);
       return estimator.estimate(cfg);
+    },
+
+    'experiments:memoryLedger': async ({ experiment, config }) => {
+      const req = resolveRevBifpnMemoryRequest(experiment, config); // only revbifpn-classify / revbifpn-detect have one
+      // Like estimateMemory: a measurement under tf.profile must not overlap a training step.
+      const busy = jobs.busyReason();
+      if (busy && !ledgers.isCached(req)) throw new Error(`experiments:memoryLedger: cannot measure now: ${busy}`);
+      return (await ledgers.ledger(req, { busy: () => jobs.busyReason() })).ledger;
     },
 
     'datasets:scan': async ({ root }) => scanBratsDataset(root),
