@@ -7,6 +7,8 @@ describe('runResult', () => {
     expect(runResult({ bestDiceMean: 0.71666 })).toBe('Dice 0.717');
     expect(runResult({ method: 'DHP+SI', averageAccuracy: 0.9634, meanForgetting: 0.01 })).toBe('DHP+SI · ACC 96.3 %');
     expect(runResult({ method: 'spld', finalTestAccuracy: 0.332 })).toBe('spld · test 33.2 %');
+    expect(runResult({ task: 'classification', top1: 0.4, top5: 1 })).toBe('top-1 40.0 %');
+    expect(runResult({ task: 'detection', stats: { AP: 0.41307, AP50: 0.86262 } })).toBe('AP 0.413 · AP50 0.863');
   });
 
   it('says what it can of a run without results yet', () => {

@@ -5,7 +5,8 @@
  * (first start), `?fake=crash` (the engine crashes 12 steps into training), `?fake=electron`
  * (the folder dialog answers). Besides BraTS, continual-learning and self-paced runs (past ones
  * for the Runs view's method comparison, and live ones from Train) come from dev/fake-methods.ts;
- * a finished object-detection run with its detections and images from dev/fake-detections.ts.
+ * a finished object-detection run with its detections and images from dev/fake-detections.ts; the
+ * RevBiFPN experiments' memory ledger and live runs from dev/fake-revbifpn.ts.
  * `window.__frugalFake` exposes crash() for manual checks.
  */
 import type { CaseInfo, DatasetScan, EngineStatus, EventChannel, Evaluation, ExperimentInfo, FrugalApi, InvokeChannel, JobInfo, PayloadOf, RequestOf, ResponseOf, RunDetail, RunListItem } from '../../shared/api';
@@ -13,11 +14,18 @@ import type { EngineEvent, EngineEventInput } from '../../shared/events';
 import { setApi } from '../lib/api';
 import bratsSchema from './brats-schema.json';
 import { DETECTION_EXPERIMENT, fakeDetectionRun, fakeDetections, fakeImageUrl } from './fake-detections';
-import { continualExperiment, fakeConfig, methodSummary, PAST_METHOD_RUNS, selfPacedExperiment, type Tick, ticksOf } from './fake-methods';
+import { continualExperiment, fakeConfig, methodSummary, PAST_METHOD_RUNS, selfPacedExperiment, servedExperiment, type Tick, ticksOf } from './fake-methods';
+import { FAKE_LEDGER_MS, fakeLedger, revbifpnSummary, revbifpnTicks } from './fake-revbifpn';
 import { syntheticVolume } from './nifti';
 
 type Handlers = { [K in InvokeChannel]: (req: RequestOf<K>) => Promise<ResponseOf<K>> | ResponseOf<K> };
 type Run = RunDetail & { experiment: string; startedAt: string; endedAt?: string; nextStep: number; totalSteps: number; ticks?: Tick[] };
+
+const isRevbifpn = (experiment: string): boolean => experiment.startsWith('revbifpn');
+/** A live method or RevBiFPN run's ticks and summary. */
+const ticksFor = (experiment: string, config: Record<string, unknown>): Tick[] => (isRevbifpn(experiment) ? revbifpnTicks(experiment, config) : ticksOf(experiment, config));
+const summaryFor = (run: Run, ticks: readonly Tick[], status: 'completed' | 'stopped'): Record<string, unknown> =>
+  isRevbifpn(run.experiment) ? revbifpnSummary(run.experiment, ticks, status) : methodSummary(run.experiment, run.config, ticks, status);
 
 const STEP_MS = 120;
 const now = (): string => new Date().toISOString();
@@ -209,7 +217,7 @@ export function createFakeApi(opts: { scenario?: string } = {}): FrugalApi {
   /** A continual or self-paced run: one tick of events per timer, from tick `from` (a resume). */
   async function runMethod(run: Run, job: JobInfo, from: number): Promise<void> {
     stopRequested = false;
-    const ticks = (run.ticks ??= ticksOf(run.experiment, run.config));
+    const ticks = (run.ticks ??= ticksFor(run.experiment, run.config));
     const stepOf = (i: number): number => ticks.slice(0, i).flat().filter((e) => e.type === 'step').length;
     record(run, job.jobId, stamp({ type: 'started', runId: run.id, runDir: run.dir, experiment: run.experiment, backend: 'cpu', startStep: stepOf(from), totalSteps: run.totalSteps }));
     for (let i = from; i < ticks.length; i++) {
@@ -219,13 +227,13 @@ export function createFakeApi(opts: { scenario?: string } = {}): FrugalApi {
       run.nextStep = i + 1;
       if (stopRequested && i + 1 < ticks.length) {
         run.status = 'stopped';
-        run.summary = methodSummary(run.experiment, run.config, ticks.slice(0, i + 1), 'stopped');
+        run.summary = summaryFor(run, ticks.slice(0, i + 1), 'stopped');
         record(run, job.jobId, stamp({ type: 'done', status: 'stopped', step: stepOf(i + 1) }));
         return setStatus({ state: 'idle', job: null });
       }
     }
     run.status = 'completed';
-    run.summary = methodSummary(run.experiment, run.config, ticks, 'completed');
+    run.summary = summaryFor(run, ticks, 'completed');
     record(run, job.jobId, stamp({ type: 'done', status: 'completed', step: run.totalSteps, summary: run.summary }));
     setStatus({ state: 'idle', job: null });
   }
@@ -250,7 +258,8 @@ export function createFakeApi(opts: { scenario?: string } = {}): FrugalApi {
         'gpu-whole-brain': { description: 'reversible only: whole-brain-box patches 160×192×128 at batch 1', values: { patchSize: [128, 192, 160], reversible: true } },
       },
     },
-    { id: 'coco-bifpn', title: 'COCO detection, reversible BiFPN', description: 'Object detection with a reversible BiFPN neck.', built: false, datasets: ['coco'], configSchema: {}, presets: {} },
+    servedExperiment('revbifpn-classify'),
+    servedExperiment('revbifpn-detect'),
     continualExperiment,
     selfPacedExperiment,
   ];
@@ -287,6 +296,11 @@ export function createFakeApi(opts: { scenario?: string } = {}): FrugalApi {
       const act = widths.reduce((a, w, i) => a + (w * vox) / 8 ** i, 0) * 4;
       return { patch, batchSize: batch, reversibleBytes: act * 3 + 40e6, standardBytes: act * 11 + 40e6, basis: 'dev fake: activation count × 4 bytes, not measured' };
     },
+    'experiments:memoryLedger': async ({ experiment, config }) => {
+      if (!isRevbifpn(experiment)) throw new Error(`experiments:memoryLedger: '${experiment}' is not a RevBiFPN experiment (the ledger is RevBiFPN's; use experiments:estimateMemory)`);
+      await sleep(FAKE_LEDGER_MS); // the engine measures for seconds to a minute
+      return fakeLedger(experiment, config);
+    },
     'datasets:scan': async ({ root }) => {
       await sleep(150);
       if (/bad|missing/.test(root)) throw new Error(`datasets:scan: ${root}: no such folder`);
@@ -320,7 +334,7 @@ export function createFakeApi(opts: { scenario?: string } = {}): FrugalApi {
         } catch (e) {
           throw new Error(`train:start: ${(e as Error).message}`);
         }
-        const ticks = ticksOf(experiment, resolved);
+        const ticks = ticksFor(experiment, resolved);
         const totalSteps = ticks.flat().filter((e) => e.type === 'step').length;
         const run: Run = { id, dir: `/home/user/.frugal/runs/${id}`, experiment, status: 'running', startedAt: now(), nextStep: 0, totalSteps, ticks, config: resolved, card: { id, experiment, seed: resolved.seed ?? 0, preset: preset ?? '', backend: { chosen: 'cpu' } }, summary: null, events: [], predictions: [] };
         runs.unshift(run);

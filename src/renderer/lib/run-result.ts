@@ -1,7 +1,8 @@
 /**
  * A run's key result for the run list, from its summary (summary.json, as the engine writes it):
  * segmentation runs their best validation mean Dice; continual runs the method and the average
- * accuracy over all tasks (ACC); self-paced runs the method and the final test accuracy.
+ * accuracy over all tasks (ACC); self-paced runs the method and the final test accuracy; RevBiFPN
+ * classification its last top-1 and detection its last COCO AP and AP50.
  */
 import { formatNumber } from './format';
 
@@ -17,5 +18,11 @@ export function runResult(summary: Readonly<Record<string, unknown>> | null | un
   if (acc !== null) return `${method}ACC ${pct(acc)}`;
   const test = num(summary.finalTestAccuracy);
   if (test !== null) return `${method}test ${pct(test)}`;
+  const top1 = num(summary.top1);
+  if (top1 !== null) return `top-1 ${pct(top1)}`;
+  const stats = summary.stats as Record<string, unknown> | undefined;
+  const ap = num(stats?.AP);
+  const ap50 = num(stats?.AP50);
+  if (ap !== null && ap50 !== null) return `AP ${formatNumber(ap)} · AP50 ${formatNumber(ap50)}`;
   return method ? method.slice(0, -3) : '—';
 }
