@@ -22,7 +22,7 @@ import { argmaxRows, confusionMatrix, topKAccuracy } from '../../metrics/classif
 import { applyRevBifpnClassifier, checkInputSize, revbifpnParamCount } from '../../models/revbifpn';
 import type { ExperimentContext, RunPlan } from '../experiment';
 import { modelConfigOf, type ClassifyConfig } from './config';
-import { checkpointTensors, createRevBifpnModel, normaliseImages, restoreRevBifpn, updateOn } from './model';
+import { checkpointTensors, createRevBifpnModel, normaliseImages, restoreRevBifpn, updateOn, validationSteps } from './model';
 
 export const CLASSIFY_EXPERIMENT_ID = 'revbifpn-classify';
 
@@ -149,7 +149,7 @@ export async function* trainClassify(ctx: ExperimentContext<ClassifyConfig, Clas
       totalSteps,
       startStep,
       stepsPerEpoch,
-      validateEvery: split.val.length > 0 ? Math.max(1, c.validateEvery) * stepsPerEpoch : 0,
+      validateEvery: validationSteps(split.val.length > 0, c.validateEvery, stepsPerEpoch, totalSteps),
       checkpointEvery: c.checkpointEvery * stepsPerEpoch,
       lrAt: (s) => learningRate(s, { lr: c.lr, warmupSteps: c.warmupSteps, totalSteps, decay: c.decay, minLr: c.minLr, power: 0.9 }),
       beforeStep: async (step) => {

@@ -31,7 +31,7 @@ import { cocoGtFromInstances, evaluateCoco, type CocoEvalResult } from '../../me
 import { applyRevBifpnBackbone, applyRevBifpnNeck, checkInputSize, type RevBifpnConfig } from '../../models/revbifpn';
 import type { ExperimentContext, RunPlan } from '../experiment';
 import { modelConfigOf, type DetectConfig } from './config';
-import { checkpointTensors, createRevBifpnModel, normaliseImages, restoreRevBifpn, updateOn, type RevBifpnModel } from './model';
+import { checkpointTensors, createRevBifpnModel, normaliseImages, restoreRevBifpn, updateOn, validationSteps, type RevBifpnModel } from './model';
 
 export const DETECT_EXPERIMENT_ID = 'revbifpn-detect';
 export const STRIDES = [4, 8, 16, 32] as const;
@@ -249,7 +249,7 @@ export async function* trainDetect(ctx: ExperimentContext<DetectConfig, DetectDa
       totalSteps,
       startStep,
       stepsPerEpoch,
-      validateEvery: data.valRows > 0 ? Math.max(1, c.validateEvery) * stepsPerEpoch : 0,
+      validateEvery: validationSteps(data.valRows > 0, c.validateEvery, stepsPerEpoch, totalSteps),
       checkpointEvery: c.checkpointEvery * stepsPerEpoch,
       lrAt: (s) => learningRate(s, { lr: c.lr, warmupSteps: c.warmupSteps, totalSteps, decay: c.decay, minLr: c.minLr, power: 0.9 }),
       beforeStep: async (step) => {

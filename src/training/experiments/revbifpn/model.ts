@@ -57,6 +57,12 @@ export function normaliseImages(pixels: Uint8Array | Float32Array, n: number, si
   });
 }
 
+/** The trainer's validateEvery in steps: every `epochs` epochs, or (0) only at the start and the end. */
+export function validationSteps(hasValidation: boolean, epochs: number, stepsPerEpoch: number, totalSteps: number): number {
+  if (!hasValidation) return 0;
+  return epochs > 0 ? epochs * stepsPerEpoch : totalSteps;
+}
+
 /** One AdamW update of the model's trainable parameters on `loss`; returns the loss (the caller disposes it). */
 export function updateOn(model: RevBifpnModel, optimizer: Adam, loss: () => tf.Scalar, lr: number): tf.Scalar {
   const { value, grads } = tf.tidy(() => tf.variableGrads(loss, [...model.named.values()]));
