@@ -202,7 +202,8 @@ describe('Frugal Studio in a browser (frugal serve)', () => {
     await items.first().waitFor();
     expect(await items.count()).toBe(Object.keys(EXPERIMENTS).length + PLANNED_EXPERIMENTS.length);
     expect(await e.page.locator(`${tid('experiment-item')}[data-built="false"]`).count()).toBe(PLANNED_EXPERIMENTS.length);
-    expect(await e.page.locator(`${tid('experiment-item')}[data-experiment-id="revbifpn"]`).getAttribute('data-built')).toBe('false');
+    expect(await e.page.locator(`${tid('experiment-item')}[data-experiment-id="spdf"]`).getAttribute('data-built')).toBe('false');
+    expect(await e.page.locator(`${tid('experiment-item')}[data-experiment-id="revbifpn-detect"]`).getAttribute('data-built')).toBe('true');
     await e.shot('11-experiments');
   });
 
