@@ -13,6 +13,7 @@ import { DETECTIONS_FILE } from '../../shared/detections';
 import type { EngineEventInput } from '../../shared/events';
 import { categoryColor } from '../lib/colormap';
 import { matchImage, type PredStatus } from '../lib/detections';
+import { rng } from './fake-methods';
 
 export const DETECTION_EXPERIMENT = 'revbifpn-detect';
 const DATA = '/home/user/coco-mini';
@@ -40,18 +41,6 @@ const N_IMAGES = 24;
 const MISSING_INDEX = 7; // this image's file "cannot be loaded"
 const EMPTY_INDEX = 11; // no ground truth: its AP50 is null
 const CROWD_INDEX = 4; // a crowd of people
-
-/** mulberry32: a seeded generator in [0, 1). */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const round = (v: number): number => Math.round(v * 100) / 100;
 

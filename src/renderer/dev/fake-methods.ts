@@ -21,7 +21,7 @@ function stepEvent(step: number, totalSteps: number, epoch: number, loss: number
 }
 
 /** mulberry32: a seeded generator in [0, 1). */
-function rng(seed: number): () => number {
+export function rng(seed: number): () => number {
   let a = seed >>> 0;
   return () => {
     a = (a + 0x6d2b79f5) >>> 0;
