@@ -135,6 +135,33 @@ export const EmbeddingEvent = z.object({
   classNames: z.array(z.string()),
 });
 
+/** SPDF: the exact-zero fraction of every sparse matrix, whether masks are on, and the FLOPs spent so far. */
+export const SparsityEvent = z.object({
+  ...base,
+  type: z.literal('sparsity'),
+  step: z.number().int(),
+  phase: z.enum(['pretrain', 'finetune']),
+  masked: z.boolean().describe('masks applied (sparse training); false once fine-tuning turns dense'),
+  matrices: z.array(z.string()).describe("the sparse matrices of a block, in column order: 'q', 'k', 'v', 'o', 'fc', 'proj'"),
+  zeroFraction: z.array(z.array(z.number())).describe('[layer][matrix]: fraction of weights exactly 0'),
+  flops: z.object({
+    tokens: z.number().describe('tokens trained on so far in this run'),
+    spent: z.number().describe('training FLOPs spent so far in this run (3 × forward, METHODS.md §1)'),
+    denseEquivalent: z.number().describe('what the dense model would have spent on the same tokens'),
+  }),
+});
+
+/** SPDF: text the model generates from a fixed prompt (or a validation source) during training. */
+export const TextSampleEvent = z.object({
+  ...base,
+  type: z.literal('text-sample'),
+  step: z.number().int(),
+  prompt: z.string(),
+  text: z.string().describe('the continuation only (not the prompt)'),
+  decoding: z.string().describe("how it was decoded, e.g. 'greedy' or 'top-k 40, temperature 0.8'"),
+  reference: z.string().optional().describe('a reference output, when the prompt is a fine-tuning source'),
+});
+
 export const EngineEvent = z.discriminatedUnion('type', [
   StartedEvent,
   DatasetEvent,
@@ -147,6 +174,8 @@ export const EngineEvent = z.discriminatedUnion('type', [
   TaskEvalEvent,
   CurriculumEvent,
   EmbeddingEvent,
+  SparsityEvent,
+  TextSampleEvent,
 ]);
 export type EngineEvent = z.infer<typeof EngineEvent>;
 

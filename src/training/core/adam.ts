@@ -15,6 +15,8 @@ export interface AdamConfig {
   readonly beta2: number; // second-moment decay, 0.999
   readonly epsilon: number; // added to √v̂; 1e-8
   readonly weightDecay: number; // decoupled weight decay per unit lr; 0 = Adam
+  /** Which parameters weight decay applies to (default: all), e.g. matrices but not biases and norms as in GPT training. */
+  readonly decays?: (name: string) => boolean;
 }
 
 export const ADAM_DEFAULTS: AdamConfig = { beta1: 0.9, beta2: 0.999, epsilon: 1e-8, weightDecay: 0 };
@@ -42,7 +44,7 @@ export class Adam {
     const missing = [...this.params.keys()].filter((n) => !get(n));
     if (missing.length) throw new Error(`Adam: no gradient for ${missing.length} parameter(s): ${missing.slice(0, 5).join(', ')}${missing.length > 5 ? ', …' : ''}`);
     this.step += 1;
-    const { beta1, beta2, epsilon, weightDecay } = this.config;
+    const { beta1, beta2, epsilon, weightDecay, decays } = this.config;
     const c1 = 1 - beta1 ** this.step;
     const c2 = 1 - beta2 ** this.step;
     tf.tidy(() => {
@@ -55,7 +57,7 @@ export class Adam {
         m.assign(mNew);
         v.assign(vNew);
         let update = tf.div(tf.div(mNew, c1), tf.add(tf.sqrt(tf.div(vNew, c2)), epsilon));
-        if (weightDecay > 0) update = tf.add(update, tf.mul(p, weightDecay));
+        if (weightDecay > 0 && (decays?.(name) ?? true)) update = tf.add(update, tf.mul(p, weightDecay));
         p.assign(tf.sub(p, tf.mul(update, lr)));
       }
     });
