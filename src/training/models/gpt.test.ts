@@ -4,7 +4,7 @@ import { relErr } from '../../../test/numeric';
 import { Adam } from '../core/adam';
 import { countParams, disposeParams, flattenParams, gradsByParamName } from '../core/params';
 import { Rng } from '../core/rng';
-import { applyGpt, gelu, gptConfig, gptLoss, gptParamCount, initGpt, sparseWeightNames, type GptConfig, type GptParams } from './gpt';
+import { applyGpt, applyGptCached, disposeKvCache, gelu, gptConfig, gptLoss, gptParamCount, initGpt, sparseWeightNames, type GptConfig, type GptParams } from './gpt';
 
 // vocab 16, context 8, 2 layers, 2 heads, width 16 (MLP 64).
 const tiny: GptConfig = gptConfig({ vocabSize: 16, contextLength: 8, nLayer: 2, nHead: 2, dModel: 16 });
@@ -143,6 +143,45 @@ describe('applyGpt', () => {
     for (const [n, v] of named) expect(relErr(read(o.grads[v.name]), read(g.grads[v.name])), n).toBeLessThan(1e-5);
     tf.dispose([w, g.value, o.value, ...Object.values(g.grads), ...Object.values(o.grads)]);
     disposeParams(p);
+  });
+});
+
+describe('applyGptCached (incremental decoding)', () => {
+  it('gives the logits of the full forward pass: a prefill of 3 tokens, then one token at a time, with masks', () => {
+    const params = initGpt(tiny, new Rng(4));
+    const masks = randomMasks(params, 0.5, 9);
+    const rows = randomTokens(2, 7, 13);
+    const full = read(applyGpt(params, tokensOf(rows), tiny, { masks })); // [2, 7, V]
+    const V = tiny.vocabSize;
+    let { logits, cache } = applyGptCached(params, tokensOf(rows.map((r) => r.slice(0, 3))), tiny, null, { masks });
+    const got: number[][] = [[], []];
+    const keep = (l: tf.Tensor3D) => {
+      const d = read(l);
+      const n = l.shape[1];
+      for (let b = 0; b < 2; b++) got[b].push(...d.subarray(b * n * V, (b + 1) * n * V));
+    };
+    keep(logits);
+    for (let t = 3; t < 7; t++) {
+      logits.dispose();
+      const next = applyGptCached(params, tokensOf(rows.map((r) => [r[t]])), tiny, cache, { masks });
+      disposeKvCache(cache);
+      ({ logits, cache } = next);
+      keep(logits);
+    }
+    expect(cache.length).toBe(7);
+    expect(cache.keys[0].shape).toEqual([2, 2, 7, 8]);
+    for (let b = 0; b < 2; b++) expect(maxAbs(got[b], full.subarray(b * 7 * V, (b + 1) * 7 * V))).toBeLessThan(1e-5);
+    const one = tokensOf([[1]]);
+    const two = tokensOf([[1, 2], [3, 4]]);
+    const before = tf.memory().numTensors;
+    expect(() => applyGptCached(params, one, tiny, cache)).toThrow(/cache holds 2 sequences/);
+    expect(() => applyGptCached(params, two, tiny, cache)).toThrow(/9 tokens exceed contextLength = 8/);
+    expect(tf.memory().numTensors).toBe(before);
+    tf.dispose([one, two]);
+    logits.dispose();
+    disposeKvCache(cache);
+    tf.dispose([...masks.values()]);
+    disposeParams(params);
   });
 });
 

@@ -189,55 +189,108 @@ export function gelu(x: tf.Tensor): tf.Tensor {
 /** x [N, in] · w [in, out] + b. */
 const dense = (x: tf.Tensor2D, w: tf.Tensor, b: tf.Tensor): tf.Tensor2D => tf.add(tf.matMul(x, w as tf.Tensor2D), b);
 
-/** [T, T] additive mask: 0 where key ≤ query, −1e9 above the diagonal (exp underflows to exactly 0). */
-function causalBias(T: number): tf.Tensor2D {
-  const bias = new Float32Array(T * T);
-  for (let i = 0; i < T; i++) for (let j = i + 1; j < T; j++) bias[i * T + j] = -1e9;
-  return tf.tensor2d(bias, [T, T]);
+/**
+ * Keys and values of every layer for the tokens seen so far ([B, H, t, d/H] each), so that decoding
+ * one more token costs one token's forward pass instead of the whole window's (models/gpt-sample.ts).
+ */
+export interface KvCache {
+  readonly keys: readonly tf.Tensor4D[];
+  readonly values: readonly tf.Tensor4D[];
+  /** Tokens cached (t): the next token's position. */
+  readonly length: number;
+}
+
+export function disposeKvCache(cache: KvCache): void {
+  tf.dispose([...cache.keys, ...cache.values]);
+}
+
+/** [n, t+n] additive mask: query i (position t+i) sees keys 0..t+i; −1e9 elsewhere (exp underflows to exactly 0). */
+function causalBias(n: number, past = 0): tf.Tensor2D {
+  const width = past + n;
+  const bias = new Float32Array(n * width);
+  for (let i = 0; i < n; i++) for (let j = past + i + 1; j < width; j++) bias[i * width + j] = -1e9;
+  return tf.tensor2d(bias, [n, width]);
+}
+
+function checkTokens(tokens: tf.Tensor2D, cfg: GptConfig, past: number): void {
+  if (tokens.rank !== 2) throw new Error(`Gpt: tokens must be [B, T], got [${tokens.shape}]`);
+  if (tokens.dtype !== 'int32') throw new Error(`Gpt: tokens must be int32, got ${tokens.dtype}`);
+  if (past + tokens.shape[1] > cfg.contextLength) throw new Error(`Gpt: ${past + tokens.shape[1]} tokens exceed contextLength = ${cfg.contextLength}`);
+}
+
+/**
+ * The forward pass of tokens [B, n] that follow `past` (null: none) — one code path for training
+ * (no cache) and incremental decoding. Returns logits [B, n, V] and this call's keys and values
+ * appended to the past's. Call inside a tidy.
+ */
+function forward(p: GptParams, tokens: tf.Tensor2D, cfg: GptConfig, masks: GptMasks | undefined, past: KvCache | null): { logits: tf.Tensor3D; keys: tf.Tensor4D[]; values: tf.Tensor4D[] } {
+  const [B, T] = tokens.shape;
+  const t0 = past?.length ?? 0;
+  const { dModel: d, nHead: H, vocabSize: V, layerNormEpsilon: eps } = cfg;
+  const hd = d / H;
+  const N = B * T;
+  const masked = (l: number, name: string, w: tf.Tensor) => {
+    const m = masks?.get(`blocks.${l}.${name}`);
+    return m ? tf.mul(w, m) : w;
+  };
+  const flatTokens = tf.reshape(tokens, [N]);
+  const tok =
+    cfg.embedding === 'gather'
+      ? tf.gather(p.wte, flatTokens) // [N, d]
+      : tf.matMul(tf.oneHot(flatTokens, V, 1, 0, 'float32'), p.wte as tf.Tensor2D); // [N, V]·[V, d]
+  const pos = tf.slice(p.wpe, [t0, 0], [T, d]); // [T, d]
+  let h = tf.reshape(tf.add(tf.reshape(tok, [B, T, d]), pos), [N, d]) as tf.Tensor2D; // residual [B·T, d]
+  const bias = causalBias(T, t0);
+  const heads = (x: tf.Tensor) => tf.transpose(tf.reshape(x, [B, T, H, hd]), [0, 2, 1, 3]) as tf.Tensor4D; // [B, H, T, hd]
+  const keys: tf.Tensor4D[] = [];
+  const values: tf.Tensor4D[] = [];
+  p.blocks.forEach((blk, l) => {
+    const { q, k, v, o } = blk.attn;
+    const x = layerNorm(h, blk.ln1, eps) as tf.Tensor2D; // [N, d]
+    // One matmul for Q, K and V (kept as separate weights: SPDF masks each on its own).
+    const wqkv = tf.concat([masked(l, 'attn.q.w', q.w), masked(l, 'attn.k.w', k.w), masked(l, 'attn.v.w', v.w)], 1); // [d, 3d]
+    const [qs, ks, vs] = tf.split(dense(x, wqkv, tf.concat([q.b, k.b, v.b])), 3, 1); // each [N, d]
+    const kAll = past ? tf.concat([past.keys[l], heads(ks)], 2) : heads(ks); // [B, H, t0+T, hd]
+    const vAll = past ? tf.concat([past.values[l], heads(vs)], 2) : heads(vs);
+    keys.push(kAll);
+    values.push(vAll);
+    const scores = tf.add(tf.mul(tf.matMul(heads(qs), kAll, false, true), 1 / Math.sqrt(hd)), bias); // [B, H, T, t0+T]
+    const att = tf.matMul(tf.softmax(scores), vAll); // [B, H, T, hd]
+    const merged = tf.reshape(tf.transpose(att, [0, 2, 1, 3]), [N, d]) as tf.Tensor2D; // [N, d]
+    h = tf.add(h, dense(merged, masked(l, 'attn.o.w', o.w), o.b));
+    const y = layerNorm(h, blk.ln2, eps) as tf.Tensor2D;
+    const hidden = gelu(dense(y, masked(l, 'mlp.fc.w', blk.mlp.fc.w), blk.mlp.fc.b)) as tf.Tensor2D; // [N, f]
+    h = tf.add(h, dense(hidden, masked(l, 'mlp.proj.w', blk.mlp.proj.w), blk.mlp.proj.b));
+  });
+  const logits = tf.matMul(layerNorm(h, p.lnF, eps) as tf.Tensor2D, p.wte as tf.Tensor2D, false, true); // [N, V], tied head
+  return { logits: tf.reshape(logits, [B, T, V]) as tf.Tensor3D, keys, values };
 }
 
 /** Logits [B, T, V] for tokens [B, T] (int32, T ≤ contextLength). Params and masks borrowed. */
 export function applyGpt(p: GptParams, tokens: tf.Tensor2D, cfg: GptConfig, opts: { masks?: GptMasks } = {}): tf.Tensor3D {
-  const [B, T] = tokens.shape;
-  if (tokens.rank !== 2) throw new Error(`Gpt: tokens must be [B, T], got [${tokens.shape}]`);
-  if (tokens.dtype !== 'int32') throw new Error(`Gpt: tokens must be int32, got ${tokens.dtype}`);
-  if (T > cfg.contextLength) throw new Error(`Gpt: ${T} tokens exceed contextLength = ${cfg.contextLength}`);
-  const masks = opts.masks;
-  if (masks) checkMasks(p, masks, cfg);
-  const { dModel: d, nHead: H, vocabSize: V, layerNormEpsilon: eps } = cfg;
-  const hd = d / H;
-  const N = B * T;
-  return tf.tidy(() => {
-    const masked = (l: number, name: string, w: tf.Tensor) => {
-      const m = masks?.get(`blocks.${l}.${name}`);
-      return m ? tf.mul(w, m) : w;
-    };
-    const flatTokens = tf.reshape(tokens, [N]);
-    const tok =
-      cfg.embedding === 'gather'
-        ? tf.gather(p.wte, flatTokens) // [N, d]
-        : tf.matMul(tf.oneHot(flatTokens, V, 1, 0, 'float32'), p.wte as tf.Tensor2D); // [N, V]·[V, d]
-    const pos = tf.slice(p.wpe, [0, 0], [T, d]); // [T, d]
-    let h = tf.reshape(tf.add(tf.reshape(tok, [B, T, d]), pos), [N, d]) as tf.Tensor2D; // residual [B·T, d]
-    const bias = causalBias(T);
-    const heads = (x: tf.Tensor) => tf.transpose(tf.reshape(x, [B, T, H, hd]), [0, 2, 1, 3]); // [B, H, T, hd]
-    p.blocks.forEach((blk, l) => {
-      const { q, k, v, o } = blk.attn;
-      const x = layerNorm(h, blk.ln1, eps) as tf.Tensor2D; // [N, d]
-      // One matmul for Q, K and V (kept as separate weights: SPDF masks each on its own).
-      const wqkv = tf.concat([masked(l, 'attn.q.w', q.w), masked(l, 'attn.k.w', k.w), masked(l, 'attn.v.w', v.w)], 1); // [d, 3d]
-      const [qs, ks, vs] = tf.split(dense(x, wqkv, tf.concat([q.b, k.b, v.b])), 3, 1); // each [N, d]
-      const scores = tf.add(tf.mul(tf.matMul(heads(qs), heads(ks), false, true), 1 / Math.sqrt(hd)), bias); // [B, H, T, T]
-      const att = tf.matMul(tf.softmax(scores), heads(vs)); // [B, H, T, hd]
-      const merged = tf.reshape(tf.transpose(att, [0, 2, 1, 3]), [N, d]) as tf.Tensor2D; // [N, d]
-      h = tf.add(h, dense(merged, masked(l, 'attn.o.w', o.w), o.b));
-      const y = layerNorm(h, blk.ln2, eps) as tf.Tensor2D;
-      const hidden = gelu(dense(y, masked(l, 'mlp.fc.w', blk.mlp.fc.w), blk.mlp.fc.b)) as tf.Tensor2D; // [N, f]
-      h = tf.add(h, dense(hidden, masked(l, 'mlp.proj.w', blk.mlp.proj.w), blk.mlp.proj.b));
-    });
-    const logits = tf.matMul(layerNorm(h, p.lnF, eps) as tf.Tensor2D, p.wte as tf.Tensor2D, false, true); // [N, V], tied head
-    return tf.reshape(logits, [B, T, V]) as tf.Tensor3D;
+  checkTokens(tokens, cfg, 0);
+  if (opts.masks) checkMasks(p, opts.masks, cfg);
+  return tf.tidy(() => forward(p, tokens, cfg, opts.masks, null).logits);
+}
+
+/**
+ * Logits [B, n, V] of tokens [B, n] that follow the cached ones (cache null: from position 0), and
+ * the cache extended by them. The input cache is not disposed; the caller owns both caches.
+ */
+export function applyGptCached(p: GptParams, tokens: tf.Tensor2D, cfg: GptConfig, cache: KvCache | null, opts: { masks?: GptMasks } = {}): { logits: tf.Tensor3D; cache: KvCache } {
+  checkTokens(tokens, cfg, cache?.length ?? 0);
+  if (cache && cache.keys.length !== cfg.nLayer) throw new Error(`Gpt: the cache holds ${cache.keys.length} layers, the model ${cfg.nLayer}`);
+  if (cache && cache.keys[0].shape[0] !== tokens.shape[0]) throw new Error(`Gpt: the cache holds ${cache.keys[0].shape[0]} sequences, tokens ${tokens.shape[0]}`);
+  if (opts.masks) checkMasks(p, opts.masks, cfg);
+  const out = tf.tidy(() => {
+    const r = forward(p, tokens, cfg, opts.masks, cache);
+    return [r.logits, ...r.keys, ...r.values];
   });
+  const L = cfg.nLayer;
+  return {
+    logits: out[0] as tf.Tensor3D,
+    cache: { keys: out.slice(1, 1 + L) as tf.Tensor4D[], values: out.slice(1 + L) as tf.Tensor4D[], length: (cache?.length ?? 0) + tokens.shape[1] },
+  };
 }
 
 /**
