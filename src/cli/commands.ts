@@ -8,6 +8,7 @@ import { selectBackend, type BackendReport } from '../training/backend/select';
 import { writeDemoBrats } from '../training/data/brats/demo';
 import { writeDemoCoco } from '../training/data/coco/demo';
 import { writeDemoImages } from '../training/data/images/demo';
+import { writeDemoText } from '../training/data/text/demo';
 import { evaluateBrats } from '../training/experiments/brats/evaluate';
 import { recordEvaluation } from '../training/experiments/brats/evaluation-summary';
 import { predictBrats } from '../training/experiments/brats/predict';
@@ -88,12 +89,13 @@ const DEMO_KIND_FLAGS: Record<string, (keyof DemoDataFlags)[]> = {
   brats: ['size', 'cases', 'scheme'],
   coco: ['size', 'images', 'val'],
   images: ['size', 'perClass', 'valPerClass'],
+  text: [],
 };
 
 export async function demoDataCommand(kind: string, o: DemoDataFlags): Promise<void> {
   const allowed = DEMO_KIND_FLAGS[kind];
   if (!allowed) throw new Error(`demo-data: unknown kind '${kind}' (kinds: ${Object.keys(DEMO_KIND_FLAGS).join(', ')})`);
-  for (const key of ['cases', 'scheme', 'images', 'val', 'perClass', 'valPerClass'] as const) {
+  for (const key of ['size', 'cases', 'scheme', 'images', 'val', 'perClass', 'valPerClass'] as const) {
     if (o[key] !== undefined && !allowed.includes(key)) {
       const users = Object.keys(DEMO_KIND_FLAGS).filter((k) => DEMO_KIND_FLAGS[k].includes(key));
       throw new Error(`demo-data ${kind}: --${kebab(key)} applies to ${users.join(', ')} only`);
@@ -117,6 +119,15 @@ export async function demoDataCommand(kind: string, o: DemoDataFlags): Promise<v
     });
     const boxes = (s: typeof r.train) => `${s.images} images, ${s.annotations} boxes (${s.small} small, ${s.medium} medium, ${s.large} large)`;
     process.stderr.write(`wrote a synthetic COCO set to ${o.out} in ${took()}: train ${boxes(r.train)}; val ${boxes(r.val)}; annotations in ${r.annotationFiles.train} and ${r.annotationFiles.val}\n`);
+    return;
+  }
+  if (kind === 'text') {
+    const r = await writeDemoText({ out: o.out, seed });
+    const e = r.e2e;
+    process.stderr.write(
+      `wrote a demo text set to ${o.out} in ${took()}: corpus ${r.corpus.dir} (Moby-Dick, ${r.corpus.files} files, ${(r.corpus.bytes / 1e6).toFixed(1)} MB); ` +
+        `E2E-format country facts ${e.dir} (train ${e.train.rows} rows / ${e.train.mrs} MRs, dev ${e.dev.mrs} MRs, test ${e.test.mrs} MRs; references written from templates); sources in SOURCE.md\n`,
+    );
     return;
   }
   if (kind === 'images') {

@@ -6,6 +6,7 @@
  *   frugal demo-data brats --out DIR     synthetic BraTS-like cases as real .nii.gz files
  *   frugal demo-data coco --out DIR      synthetic shapes detection set in COCO format (JPEG + instances JSON)
  *   frugal demo-data images --out DIR    synthetic shapes classification set as class folders (PNG)
+ *   frugal demo-data text --out DIR      Moby-Dick corpus + an E2E-format data-to-text set of country facts (SPDF)
  *   frugal train brats --data DIR ...    train (every config key is a flag; --preset, --resume)
  *   frugal predict --run RUN --data DIR  masks as NIfTI in the scans' geometry
  *   frugal evaluate --run RUN            Dice / HD95 per case and region, CSV + JSON
@@ -35,9 +36,9 @@ function buildProgram(): Command {
 
   program
     .command('demo-data')
-    .description('write a synthetic demo dataset in a real format: brats (NIfTI cases), coco (detection: images + instances JSON), images (class folders)')
-    .argument('<kind>', 'dataset kind: brats, coco or images')
-    .requiredOption('--out <dir>', 'output folder (created; existing case folders or train/val/annotations folders are never overwritten)')
+    .description('write a synthetic demo dataset in a real format: brats (NIfTI cases), coco (detection: images + instances JSON), images (class folders), text (Moby-Dick corpus + E2E-format country facts, for SPDF)')
+    .argument('<kind>', 'dataset kind: brats, coco, images or text')
+    .requiredOption('--out <dir>', 'output folder (created; existing case folders or train/val/annotations folders are never overwritten; text: must be new or empty)')
     .option('--seed <k>', 'seed', '0')
     .option('--size <px>', 'brats: edge of the cubic grid in voxels, or NX,NY,NZ (e.g. 240,240,155), default 64; coco: image side, default 128; images: image side, default 64')
     .option('--cases <n>', 'brats: number of cases (default 8)')
