@@ -26,6 +26,7 @@ import { continualSplitPaperBench } from './continual-split-paper.bench';
 import { gpuSpeedBench } from './gpu-speed.bench';
 import { lenetRoutesBench } from './lenet-routes.bench';
 import { selfPaced20kBench, selfPacedBench } from './self-paced.bench';
+import { spdfBench } from './spdf.bench';
 import { machineInfo, machineLine, RESULTS_DIR, round, writeResults, type Bench } from './lib';
 import { revbifpnMemoryBench } from './revbifpn-memory.bench';
 import { unetMemoryBench } from './unet-memory.bench';
@@ -49,6 +50,7 @@ const BENCHES: readonly (Bench | ScriptBench)[] = [
   selfPaced20kBench,
   lenetRoutesBench,
   revbifpnMemoryBench,
+  spdfBench,
   { name: 'depthwise3d', title: '3D layer implementations (depthwise, pointwise, conv3d, groupNorm, silu, upsampling)', script: 'depthwise3d.bench.ts' },
 ];
 

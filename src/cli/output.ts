@@ -40,6 +40,14 @@ export function describeEvent(e: EngineEvent): string | null {
       const pace = e.lambda !== undefined ? `, λ ${e.lambda.toPrecision(4)}${e.gamma !== undefined ? ` γ ${e.gamma.toPrecision(4)}` : ''}` : '';
       return `epoch ${e.epoch} @ step ${e.step} (${e.method}): ${(100 * e.admittedFraction).toFixed(1)}% of the training set admitted${pace}; test accuracy ${e.testAccuracy.toFixed(4)}`;
     }
+    case 'sparsity': {
+      const cells = e.zeroFraction.flat();
+      const mean = cells.reduce((a, b) => a + b, 0) / Math.max(1, cells.length);
+      const saved = e.flops.denseEquivalent > 0 ? `, ${(e.flops.denseEquivalent / Math.max(e.flops.spent, 1)).toFixed(2)}× fewer than dense` : '';
+      return `sparsity @ step ${e.step} (${e.phase}, ${e.masked ? 'masked' : 'dense'}): ${(100 * mean).toFixed(1)}% of the sparse matrices' weights are 0; ${e.flops.spent.toExponential(2)} training FLOPs on ${e.flops.tokens.toLocaleString('en')} tokens${saved}`;
+    }
+    case 'text-sample':
+      return `sample @ step ${e.step} (${e.decoding}): ${JSON.stringify(e.prompt)} → ${JSON.stringify(e.text)}${e.reference !== undefined ? `\n  reference: ${JSON.stringify(e.reference)}` : ''}`;
     case 'checkpoint':
       return e.reason === 'interval' ? null : `checkpoint (${e.reason}) @ step ${e.step}: ${e.file}`;
     case 'log':

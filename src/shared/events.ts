@@ -148,6 +148,10 @@ export const SparsityEvent = z.object({
     tokens: z.number().describe('tokens trained on so far in this run'),
     spent: z.number().describe('training FLOPs spent so far in this run (3 × forward, METHODS.md §1)'),
     denseEquivalent: z.number().describe('what the dense model would have spent on the same tokens'),
+    pretrain: z
+      .object({ tokens: z.number(), spent: z.number(), denseEquivalent: z.number() })
+      .optional()
+      .describe('fine-tuning: the FLOPs of the pre-training run it started from'),
   }),
 });
 

@@ -12,11 +12,4 @@ export interface PlannedExperiment {
   readonly datasets: readonly string[];
 }
 
-export const PLANNED_EXPERIMENTS: readonly PlannedExperiment[] = [
-  {
-    id: 'spdf',
-    title: 'SPDF: sparse pre-training, dense fine-tuning',
-    description: 'GPT pre-trained with static unstructured weight sparsity, then fine-tuned dense: fewer training FLOPs at equal downstream quality (METHODS.md §1; arXiv 2303.10464).',
-    datasets: ['text'],
-  },
-];
+export const PLANNED_EXPERIMENTS: readonly PlannedExperiment[] = [];

@@ -7,6 +7,7 @@ import { continualExperiment } from './continual';
 import type { Experiment } from './experiment';
 import { revbifpnClassifyExperiment, revbifpnDetectExperiment } from './revbifpn';
 import { selfPacedExperiment } from './self-paced';
+import { spdfFinetuneExperiment, spdfPretrainExperiment } from './spdf';
 
 export const EXPERIMENTS = {
   brats: bratsExperiment,
@@ -14,6 +15,8 @@ export const EXPERIMENTS = {
   'spl-advise': selfPacedExperiment,
   'revbifpn-classify': revbifpnClassifyExperiment,
   'revbifpn-detect': revbifpnDetectExperiment,
+  'spdf-pretrain': spdfPretrainExperiment,
+  'spdf-finetune': spdfFinetuneExperiment,
 } as const satisfies Record<string, Experiment>;
 
 export type ExperimentId = keyof typeof EXPERIMENTS;

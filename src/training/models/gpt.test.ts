@@ -146,6 +146,41 @@ describe('applyGpt', () => {
   });
 });
 
+describe('Gpt on wasm', () => {
+  it('gives the loss and gradients of cpu, with the oneHot embedding and masks (wasm OneHot ignores a float32 dtype)', async () => {
+    await import('@tensorflow/tfjs-backend-wasm');
+    const home = tf.getBackend();
+    const cfg = { ...tiny, embedding: 'oneHot' as const };
+    const rows = randomTokens(3, 8, 21);
+    const go = async (backend: string) => {
+      await tf.setBackend(backend);
+      const params = initGpt(cfg, new Rng(2));
+      const masks = randomMasks(params, 0.5, 3);
+      bake(params, masks);
+      const named = flattenParams(params);
+      const w = tokensOf(rows);
+      const { value, grads } = tf.variableGrads(() => gptLoss(params, w, cfg, { masks }), [...named.values()]);
+      const out = { loss: value.dataSync()[0], grads: [...gradsByParamName(named, grads).values()].map((g) => Float32Array.from(g.dataSync())) };
+      tf.dispose([value, w, ...Object.values(grads), ...masks.values()]);
+      disposeParams(params);
+      return out;
+    };
+    try {
+      const cpu = await go('cpu');
+      const wasm = await go('wasm');
+      expect(cpu.loss).toBeGreaterThan(2); // ≈ ln 16 at init
+      expect(Math.abs(wasm.loss - cpu.loss)).toBeLessThan(1e-5);
+      const names = [...flattenParams(initGpt(cfg, new Rng(2))).keys()];
+      // The key bias's gradient is 0 in exact arithmetic (q·b is constant over the keys softmax normalises), ~1e-9 here: compare it absolutely.
+      const err = (g: Float32Array, i: number) => (names[i].endsWith('attn.k.b') ? maxAbs(g, cpu.grads[i]) : relErr(g, cpu.grads[i]));
+      const bad = wasm.grads.map((g, i) => [names[i], err(g, i)] as const).filter(([, e]) => !(e < 1e-4));
+      expect(bad).toEqual([]);
+    } finally {
+      await tf.setBackend(home);
+    }
+  });
+});
+
 describe('applyGptCached (incremental decoding)', () => {
   it('gives the logits of the full forward pass: a prefill of 3 tokens, then one token at a time, with masks', () => {
     const params = initGpt(tiny, new Rng(4));

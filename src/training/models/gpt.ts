@@ -175,6 +175,12 @@ function checkMasks(p: GptParams, masks: GptMasks, cfg: GptConfig): void {
   }
 }
 
+/**
+ * float32 one-hot rows. Not `tf.oneHot(…, 'float32')`: tfjs-backend-wasm 4.22's OneHot ignores the
+ * dtype and writes int32 bits into the float32 tensor (1 reads as 1.4e-45), so int32 then cast.
+ */
+const oneHotFloat = (indices: tf.Tensor, depth: number): tf.Tensor => tf.cast(tf.oneHot(indices, depth), 'float32');
+
 /** x [..., d] normalised over the last axis (biased variance), then γ·x̂ + β. */
 function layerNorm(x: tf.Tensor, p: LayerNormParams<tf.Tensor>, eps: number): tf.Tensor {
   const { mean, variance } = tf.moments(x, -1, true);
@@ -237,7 +243,7 @@ function forward(p: GptParams, tokens: tf.Tensor2D, cfg: GptConfig, masks: GptMa
   const tok =
     cfg.embedding === 'gather'
       ? tf.gather(p.wte, flatTokens) // [N, d]
-      : tf.matMul(tf.oneHot(flatTokens, V, 1, 0, 'float32'), p.wte as tf.Tensor2D); // [N, V]·[V, d]
+      : tf.matMul(oneHotFloat(flatTokens, V), p.wte as tf.Tensor2D); // [N, V]·[V, d]
   const pos = tf.slice(p.wpe, [t0, 0], [T, d]); // [T, d]
   let h = tf.reshape(tf.add(tf.reshape(tok, [B, T, d]), pos), [N, d]) as tf.Tensor2D; // residual [B·T, d]
   const bias = causalBias(T, t0);
@@ -303,7 +309,7 @@ export function nextTokenLoss(logits: tf.Tensor3D, targets: tf.Tensor2D, weights
   if (targets.shape[0] !== B || targets.shape[1] !== T) throw new Error(`Gpt: targets [${targets.shape}] do not match logits [${logits.shape}]`);
   if (weights && (weights.shape[0] !== B || weights.shape[1] !== T)) throw new Error(`Gpt: loss weights [${weights.shape}] do not match targets [${targets.shape}]`);
   return tf.tidy(() => {
-    const nll = tf.neg(tf.sum(tf.mul(tf.logSoftmax(logits), tf.oneHot(targets, V, 1, 0, 'float32')), -1)); // [B, T]
+    const nll = tf.neg(tf.sum(tf.mul(tf.logSoftmax(logits), oneHotFloat(targets, V)), -1)); // [B, T]
     if (!weights) return tf.mean(nll) as tf.Scalar;
     return tf.div(tf.sum(tf.mul(nll, weights)), tf.maximum(tf.sum(weights), 1e-12)) as tf.Scalar;
   });
