@@ -15,8 +15,8 @@ import { engineModule } from './engine';
 const T = '2025-01-01T00:00:00.000Z';
 const parsed = (ticks: ReturnType<typeof continualTicks>) => ticks.flat().map((e) => EngineEvent.parse({ ...e, time: T }));
 const METHOD_IDS = [continualExperiment.id, selfPacedExperiment.id];
-/** Every experiment the fake serves from the JSON copy: the two methods and the two RevBiFPN ones. */
-const SERVED_IDS = [...METHOD_IDS, 'revbifpn-classify', 'revbifpn-detect'];
+/** Every experiment the fake serves from the JSON copy: the two methods, the two RevBiFPN ones and the two SPDF ones. */
+const SERVED_IDS = [...METHOD_IDS, 'revbifpn-classify', 'revbifpn-detect', 'spdf-pretrain', 'spdf-finetune'];
 
 interface Host {
   createEngineHost(opts: { runsRoot: string; backend: unknown; emit: () => void }): { handlers: { 'experiments:list'(req: object): Promise<ExperimentInfo[]> } };

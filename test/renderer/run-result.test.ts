@@ -9,6 +9,8 @@ describe('runResult', () => {
     expect(runResult({ method: 'spld', finalTestAccuracy: 0.332 })).toBe('spld · test 33.2 %');
     expect(runResult({ task: 'classification', top1: 0.4, top5: 1 })).toBe('top-1 40.0 %');
     expect(runResult({ task: 'detection', stats: { AP: 0.41307, AP50: 0.86262 } })).toBe('AP 0.413 · AP50 0.863');
+    expect(runResult({ task: 'spdf-pretrain', variant: 'Sparse 75 %', valLoss: 1.23456 })).toBe('Sparse 75 % · val loss 1.235');
+    expect(runResult({ task: 'spdf-finetune', variant: 'Sparse 75 % → dense FT (SPDF)', valLoss: 0.5, bleu: 41.26 })).toBe('Sparse 75 % → dense FT (SPDF) · val loss 0.500 · BLEU 41.3');
   });
 
   it('says what it can of a run without results yet', () => {

@@ -6,7 +6,9 @@
  * (the folder dialog answers). Besides BraTS, continual-learning and self-paced runs (past ones
  * for the Runs view's method comparison, and live ones from Train) come from dev/fake-methods.ts;
  * a finished object-detection run with its detections and images from dev/fake-detections.ts; the
- * RevBiFPN experiments' memory ledger and live runs from dev/fake-revbifpn.ts.
+ * RevBiFPN experiments' memory ledger and live runs from dev/fake-revbifpn.ts; SPDF pre-training
+ * and fine-tuning runs (past and live; a fine-tune starts from a listed pre-training run) from
+ * dev/fake-spdf.ts.
  * `window.__frugalFake` exposes crash() for manual checks.
  */
 import type { CaseInfo, DatasetScan, EngineStatus, EventChannel, Evaluation, ExperimentInfo, FrugalApi, InvokeChannel, JobInfo, PayloadOf, RequestOf, ResponseOf, RunDetail, RunListItem } from '../../shared/api';
@@ -16,16 +18,19 @@ import bratsSchema from './brats-schema.json';
 import { DETECTION_EXPERIMENT, fakeDetectionRun, fakeDetections, fakeImageUrl } from './fake-detections';
 import { continualExperiment, fakeConfig, methodSummary, PAST_METHOD_RUNS, selfPacedExperiment, servedExperiment, type Tick, ticksOf } from './fake-methods';
 import { FAKE_LEDGER_MS, fakeLedger, revbifpnSummary, revbifpnTicks } from './fake-revbifpn';
+import { type FindPretrain, findPastPretrain, isSpdf, PAST_SPDF_RUNS, spdfFinetuneExperiment, spdfPretrainExperiment, spdfSummary, spdfTicks } from './fake-spdf';
 import { syntheticVolume } from './nifti';
 
 type Handlers = { [K in InvokeChannel]: (req: RequestOf<K>) => Promise<ResponseOf<K>> | ResponseOf<K> };
 type Run = RunDetail & { experiment: string; startedAt: string; endedAt?: string; nextStep: number; totalSteps: number; ticks?: Tick[] };
 
 const isRevbifpn = (experiment: string): boolean => experiment.startsWith('revbifpn');
-/** A live method or RevBiFPN run's ticks and summary. */
-const ticksFor = (experiment: string, config: Record<string, unknown>): Tick[] => (isRevbifpn(experiment) ? revbifpnTicks(experiment, config) : ticksOf(experiment, config));
-const summaryFor = (run: Run, ticks: readonly Tick[], status: 'completed' | 'stopped'): Record<string, unknown> =>
-  isRevbifpn(run.experiment) ? revbifpnSummary(run.experiment, ticks, status) : methodSummary(run.experiment, run.config, ticks, status);
+/** A method, RevBiFPN or SPDF run's ticks and summary (`find`: the pre-training runs a fine-tune can start from). */
+const ticksFor = (experiment: string, config: Record<string, unknown>, find: FindPretrain = findPastPretrain): Tick[] =>
+  isRevbifpn(experiment) ? revbifpnTicks(experiment, config) : isSpdf(experiment) ? spdfTicks(experiment, config, find) : ticksOf(experiment, config);
+const summaryOf = (experiment: string, config: Record<string, unknown>, ticks: readonly Tick[], status: 'completed' | 'stopped', find: FindPretrain = findPastPretrain): Record<string, unknown> =>
+  isRevbifpn(experiment) ? revbifpnSummary(experiment, ticks, status) : isSpdf(experiment) ? spdfSummary(experiment, config, ticks, status, find) : methodSummary(experiment, config, ticks, status);
+const summaryFor = (run: Run, ticks: readonly Tick[], status: 'completed' | 'stopped', find?: FindPretrain): Record<string, unknown> => summaryOf(run.experiment, run.config, ticks, status, find);
 
 const STEP_MS = 120;
 const now = (): string => new Date().toISOString();
@@ -134,12 +139,12 @@ function pastRun(id: string, reversible: boolean, status: 'completed' | 'stopped
   };
 }
 
-/** A finished continual or self-paced run, with the events the engine would have stored. */
+/** A finished continual, self-paced or SPDF run, with the events the engine would have stored. */
 function pastMethodRun({ id, experiment, preset, config, day }: (typeof PAST_METHOD_RUNS)[number]): Run {
-  const ticks = ticksOf(experiment, config);
+  const ticks = ticksFor(experiment, config);
   const startedAt = new Date(Date.UTC(2025, 10, day, 14, 0)).toISOString();
   const totalSteps = ticks.flat().filter((e) => e.type === 'step').length;
-  const summary = methodSummary(experiment, config, ticks, 'completed');
+  const summary = summaryOf(experiment, config, ticks, 'completed');
   const events = [
     stamp({ type: 'started', runId: id, runDir: `/home/user/.frugal/runs/${id}`, experiment, backend: 'cpu', startStep: 0, totalSteps }),
     ...ticks.flat().map(stamp),
@@ -161,7 +166,7 @@ export function createFakeApi(opts: { scenario?: string } = {}): FrugalApi {
   const scenario = opts.scenario ?? '';
   const listeners = new Map<string, Set<(p: unknown) => void>>();
   const emit = <K extends EventChannel>(channel: K, payload: PayloadOf<K>): void => listeners.get(channel)?.forEach((l) => l(payload));
-  const runs: Run[] = scenario === 'empty' ? [] : [pastRun('20251125-0930-rev', true, 'completed', 150, 25), pastRun('20251124-0930-std', false, 'stopped', 110, 24), ...PAST_METHOD_RUNS.map(pastMethodRun), pastDetectionRun('20251123-1600-revbifpn-detect', 23)];
+  const runs: Run[] = scenario === 'empty' ? [] : [pastRun('20251125-0930-rev', true, 'completed', 150, 25), pastRun('20251124-0930-std', false, 'stopped', 110, 24), ...PAST_METHOD_RUNS.map(pastMethodRun), ...PAST_SPDF_RUNS.map(pastMethodRun), pastDetectionRun('20251123-1600-revbifpn-detect', 23)];
   let status: EngineStatus = { state: 'idle', job: null, backend: 'cpu', device: 'CPU (JavaScript kernels)', memory: { tensors: 0, tensorBytes: 0, rssBytes: 310e6 } };
   let stopRequested = false;
   let jobSeq = 0;
@@ -183,6 +188,11 @@ export function createFakeApi(opts: { scenario?: string } = {}): FrugalApi {
   const record = (run: Run, jobId: string, e: EngineEvent): void => {
     run.events.push(e);
     emit('engine:event', { jobId, event: e });
+  };
+  /** A listed spdf-pretrain run by `from`: its folder, its id or a file in its folder. */
+  const findPretrain: FindPretrain = (from) => {
+    const r = runs.find((x) => x.experiment === spdfPretrainExperiment.id && (from === x.id || from === x.dir || from.startsWith(`${x.dir}/`)));
+    return r ? { id: r.id, dir: r.dir, config: r.config, summary: r.summary } : null;
   };
   const crash = (): void => {
     status = { ...status, state: 'crashed', job: null, error: 'engine process exited with code null (signal SIGKILL): out of memory?' };
@@ -227,13 +237,13 @@ export function createFakeApi(opts: { scenario?: string } = {}): FrugalApi {
       run.nextStep = i + 1;
       if (stopRequested && i + 1 < ticks.length) {
         run.status = 'stopped';
-        run.summary = summaryFor(run, ticks.slice(0, i + 1), 'stopped');
+        run.summary = summaryFor(run, ticks.slice(0, i + 1), 'stopped', findPretrain);
         record(run, job.jobId, stamp({ type: 'done', status: 'stopped', step: stepOf(i + 1) }));
         return setStatus({ state: 'idle', job: null });
       }
     }
     run.status = 'completed';
-    run.summary = summaryFor(run, ticks, 'completed');
+    run.summary = summaryFor(run, ticks, 'completed', findPretrain);
     record(run, job.jobId, stamp({ type: 'done', status: 'completed', step: run.totalSteps, summary: run.summary }));
     setStatus({ state: 'idle', job: null });
   }
@@ -262,6 +272,8 @@ export function createFakeApi(opts: { scenario?: string } = {}): FrugalApi {
     servedExperiment('revbifpn-detect'),
     continualExperiment,
     selfPacedExperiment,
+    spdfPretrainExperiment,
+    spdfFinetuneExperiment,
   ];
 
   const storedEvaluations = new Map<string, Evaluation>();
@@ -329,12 +341,13 @@ export function createFakeApi(opts: { scenario?: string } = {}): FrugalApi {
         if (!exp) throw new Error(`train:start: unknown experiment '${experiment}'`);
         const id = `2025${String(Date.now()).slice(-8)}-${experiment}`;
         let resolved: Record<string, unknown>;
+        let ticks: Tick[];
         try {
           resolved = fakeConfig(exp, config, preset);
+          ticks = ticksFor(experiment, resolved, findPretrain);
         } catch (e) {
           throw new Error(`train:start: ${(e as Error).message}`);
         }
-        const ticks = ticksFor(experiment, resolved);
         const totalSteps = ticks.flat().filter((e) => e.type === 'step').length;
         const run: Run = { id, dir: `/home/user/.frugal/runs/${id}`, experiment, status: 'running', startedAt: now(), nextStep: 0, totalSteps, ticks, config: resolved, card: { id, experiment, seed: resolved.seed ?? 0, preset: preset ?? '', backend: { chosen: 'cpu' } }, summary: null, events: [], predictions: [] };
         runs.unshift(run);

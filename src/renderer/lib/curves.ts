@@ -1,14 +1,17 @@
 /**
  * Training curves out of engine events: training loss per step and validation metrics per
  * validation, keyed by step; and the method-specific views (continual learning's accuracy matrix,
- * self-paced learning's epochs and embedding), folded by their own modules. A step seen again (a
- * resumed run repeating steps after its last checkpoint, or history replayed over live events)
- * replaces what followed it, so a curve never doubles back or shows a segment the run has since
- * redone.
+ * self-paced learning's epochs and embedding, SPDF's weight sparsity, text samples and summary),
+ * folded by their own modules. A step seen again (a resumed run repeating steps after its last
+ * checkpoint, or history replayed over live events) replaces what followed it, so a curve never
+ * doubles back or shows a segment the run has since redone.
  */
 import type { EngineEvent } from '../../shared/events';
 import { type CurriculumCurve, curriculumUpTo, withCurriculum } from './curriculum';
 import { type EmbeddingSnapshot, snapshotOf } from './embedding';
+import { samplesUpTo, type TextSample, withSample } from './spdf-samples';
+import { type SparsityHistory, sparsityUpTo, withSparsity } from './spdf-sparsity';
+import { type SpdfSummary, spdfSummaryOf } from './spdf-summary';
 import { type TaskMatrix, taskMatrixUpTo, withTaskEval } from './task-matrix';
 
 export interface Curves {
@@ -29,10 +32,16 @@ export interface Curves {
   curriculum: CurriculumCurve | null;
   /** Self-paced learning: the newest 2-D embedding ('embedding'); immutable. */
   embedding: EmbeddingSnapshot | null;
+  /** SPDF: every 'sparsity' snapshot (zero fraction per layer and matrix, FLOPs so far); immutable. */
+  sparsity: SparsityHistory | null;
+  /** SPDF: the newest 'text-sample' events, in step order; immutable. */
+  samples: readonly TextSample[] | null;
+  /** SPDF: the run's summary, from its 'done' event; null until it ends (and again once resumed). */
+  spdfSummary: SpdfSummary | null;
 }
 
 export function emptyCurves(): Curves {
-  return { steps: [], loss: [], epoch: [], lr: [], valSteps: [], val: {}, valOn: null, bestStep: null, totalSteps: null, tasks: null, curriculum: null, embedding: null };
+  return { steps: [], loss: [], epoch: [], lr: [], valSteps: [], val: {}, valOn: null, bestStep: null, totalSteps: null, tasks: null, curriculum: null, embedding: null, sparsity: null, samples: null, spdfSummary: null };
 }
 
 /** Validation metrics that are accuracies (classification runs: 'test_accuracy', …), in name order. */
@@ -51,9 +60,14 @@ export function showsDice(c: Curves): boolean {
   return keys.some((k) => k.startsWith('dice')) || (keys.length === 0 && !hasMethodData(c));
 }
 
-/** Whether the run reports a method-specific view (continual or self-paced learning). */
+/** Whether the run reports a method-specific view (continual or self-paced learning, SPDF). */
 export function hasMethodData(c: Curves): boolean {
-  return !!(c.tasks || c.curriculum || c.embedding);
+  return !!(c.tasks || c.curriculum || c.embedding || hasSpdfData(c));
+}
+
+/** Whether the run reports SPDF's views (sparsity, text samples or an SPDF summary). */
+export function hasSpdfData(c: Curves): boolean {
+  return !!(c.sparsity || c.samples || c.spdfSummary);
 }
 
 /** Index of the first entry >= step (arrays are ascending). */
@@ -98,6 +112,9 @@ export function addEvent(c: Curves, e: EngineEvent): boolean {
       c.tasks = taskMatrixUpTo(c.tasks, e.startStep);
       c.curriculum = curriculumUpTo(c.curriculum, e.startStep);
       if (c.embedding && c.embedding.step > e.startStep) c.embedding = null;
+      c.sparsity = sparsityUpTo(c.sparsity, e.startStep);
+      c.samples = samplesUpTo(c.samples, e.startStep);
+      c.spdfSummary = null; // a resumed run's summary is written again when it ends
       return true;
     case 'step': {
       truncateSteps(c, e.step);
@@ -131,6 +148,17 @@ export function addEvent(c: Curves, e: EngineEvent): boolean {
     case 'embedding':
       c.embedding = snapshotOf(e);
       return true;
+    case 'sparsity':
+      c.sparsity = withSparsity(c.sparsity, e);
+      return true;
+    case 'text-sample':
+      c.samples = withSample(c.samples, e);
+      return true;
+    case 'done': {
+      const summary = spdfSummaryOf(e.summary);
+      if (summary) c.spdfSummary = summary;
+      return summary !== null;
+    }
     default:
       return false;
   }

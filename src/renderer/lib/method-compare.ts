@@ -4,13 +4,17 @@
  *   'DHP Softmax', 'Finetune'); each group's average accuracy over all tasks, forgetting and BWT
  *   after each run's newest task, averaged over its runs;
  * - self-paced learning: the method is spl-advise, spld, random or all; each group's test accuracy
- *   and admitted fraction per epoch, averaged over its runs.
+ *   and admitted fraction per epoch, averaged over its runs;
+ * - SPDF: the method is the variant ('Sparse 75 %', 'Sparse 75 % → dense FT (SPDF)'), pre-training
+ *   and fine-tuning apart; each group's validation curve and final numbers, averaged over its runs.
  * A run's numbers come from its events (runFromCurves: a run being trained, or one without a usable
  * summary) or from its summary (lib/method-summary.ts); both give the same method names and
  * settings. Runs on different benchmarks, datasets or task sequences are not comparable, so those
  * go into separate groups (labelled with the setting).
  */
+import { variantRank } from '../../shared/spdf-variant';
 import type { Curves } from './curves';
+import { type SpdfNumbers, spdfNumbersOf } from './spdf-numbers';
 
 /** Continual learning: the newest row of the accuracy matrix and its metrics. */
 export interface ContinualNumbers {
@@ -37,6 +41,7 @@ export interface RunForCompare {
   trainedOn: string | null;
   continual: ContinualNumbers | null;
   curriculum: CurriculumNumbers | null;
+  spdf: SpdfNumbers | null;
 }
 
 const str = (v: unknown): string | null => (typeof v === 'string' && v ? v : null);
@@ -62,29 +67,32 @@ function continualRank(label: string): number {
   return imp * 2 + (dhp ? 1 : 0);
 }
 
-/** A run's numbers out of its (stored or live) curves. */
-export function numbersOf(curves: Curves): Pick<RunForCompare, 'continual' | 'curriculum'> {
+/** A run's numbers out of its (stored or live) curves (and its config, where SPDF reads the sparsity or mode). */
+export function numbersOf(curves: Curves, config: Readonly<Record<string, unknown>> = {}): Pick<RunForCompare, 'continual' | 'curriculum' | 'spdf'> {
   const t = curves.tasks;
   const c = curves.curriculum;
   return {
     continual: t ? { taskNames: t.taskNames, tasksDone: t.latest.afterTask + 1, averageAccuracy: t.latest.averageAccuracy, forgetting: t.latest.forgetting, backwardTransfer: t.latest.backwardTransfer } : null,
     curriculum: c?.epochs.length ? { epochs: c.epochs, testAccuracy: c.testAccuracy, admittedFraction: c.admittedFraction } : null,
+    spdf: spdfNumbersOf(config, curves),
   };
 }
 
 /** A run from its config and curves (its events folded, or a live job's). */
 export function runFromCurves(id: string, config: Readonly<Record<string, unknown>>, curves: Curves): RunForCompare {
+  const numbers = numbersOf(curves, config);
+  if (numbers.spdf) return { id, method: numbers.spdf.variant, trainedOn: str(config.data), ...numbers };
   const continual = curves.tasks !== null || str(config.head) !== null;
   return {
     id,
     method: continual ? continualMethodOf(config) : (str(config.method) ?? curves.curriculum?.method ?? 'unknown'),
     trainedOn: str(config.benchmark) ?? str(config.dataset),
-    ...numbersOf(curves),
+    ...numbers,
   };
 }
 
 /** Whether the run has numbers to compare. */
-export const comparable = (r: RunForCompare): boolean => !!(r.continual || r.curriculum);
+export const comparable = (r: RunForCompare): boolean => !!(r.continual || r.curriculum || r.spdf);
 
 /**
  * Groups runs by method; when the runs were trained on different settings (`settingOf`:
@@ -176,3 +184,74 @@ export function groupCurriculum(runs: readonly RunForCompare[]): CurriculumGroup
     };
   });
 }
+
+/** Mean over the runs that reached each x of their y there (nulls skipped; null where none has a value). */
+function meanPerX(list: readonly { x: readonly number[]; y: readonly (number | null)[] }[]): { x: number[]; y: (number | null)[] } {
+  const x = [...new Set(list.flatMap((s) => s.x))].sort((a, b) => a - b);
+  const at = (s: (typeof list)[number], v: number): number[] => {
+    const y = s.y[s.x.indexOf(v)];
+    return typeof y === 'number' ? [y] : [];
+  };
+  return { x, y: x.map((v) => mean(list.flatMap((s) => at(s, v)))) };
+}
+
+const meanOf = (xs: readonly (number | null)[]): number | null => mean(xs.filter((v): v is number => v !== null));
+
+export interface SpdfGroup {
+  /** The variant, prefixed with the dataset when the runs were trained on several. */
+  variant: string;
+  runIds: string[];
+  /** Validation steps and the mean validation loss there (over the runs that reached each step). */
+  steps: number[];
+  valLoss: (number | null)[];
+  /** Fine-tuning: mean BLEU per validation step; null for pre-training. */
+  bleu: (number | null)[] | null;
+  /** Means over the runs of their final numbers (null where no run has one). */
+  finalValLoss: number | null;
+  perplexity: number | null;
+  finalBleu: number | null;
+  tokens: number | null;
+  /** This phase's training FLOPs, mean over the runs, and a dense model's on the same tokens. */
+  flopsSpent: number | null;
+  denseEquivalent: number | null;
+  /** denseEquivalent / flopsSpent: how many times fewer FLOPs than dense (1 for dense). */
+  reduction: number | null;
+  /** Fine-tuning: the pre-training FLOPs of the models the runs started from (mean over the runs that know it). */
+  pretrainFlops: number | null;
+}
+
+/**
+ * SPDF runs of one phase by variant and dataset. A run whose dataset is unknown (a summary that
+ * does not name it) joins the others when they all share one dataset, and is '?' otherwise.
+ */
+function groupSpdf(runs: readonly RunForCompare[], phase: SpdfNumbers['phase']): SpdfGroup[] {
+  const mine = runs.filter((r) => r.spdf?.phase === phase);
+  const known = [...new Set(mine.flatMap((r) => (r.trainedOn ? [r.trainedOn] : [])))];
+  return groupBy(mine, variantRank, (r) => r.trainedOn ?? (known.length === 1 ? known[0] : '?')).map((g) => {
+    const xs = g.runs.map((r) => r.spdf!);
+    const loss = meanPerX(xs.map((n) => ({ x: n.valSteps, y: n.valLoss })));
+    const spent = meanOf(xs.map((n) => n.flops?.spent ?? null));
+    const dense = meanOf(xs.map((n) => n.flops?.denseEquivalent ?? null));
+    return {
+      variant: g.label,
+      runIds: g.runs.map((r) => r.id),
+      steps: loss.x,
+      valLoss: loss.y,
+      bleu: phase === 'finetune' ? meanPerX(xs.map((n) => ({ x: n.valSteps, y: n.bleu ?? [] }))).y : null,
+      finalValLoss: meanOf(xs.map((n) => n.finalValLoss)),
+      perplexity: meanOf(xs.map((n) => n.perplexity)),
+      finalBleu: meanOf(xs.map((n) => n.finalBleu)),
+      tokens: meanOf(xs.map((n) => n.tokens)),
+      flopsSpent: spent,
+      denseEquivalent: dense,
+      reduction: spent && dense !== null ? dense / spent : null,
+      pretrainFlops: meanOf(xs.map((n) => n.pretrainFlops?.spent ?? null)),
+    };
+  });
+}
+
+/** SPDF pre-training runs, one group per variant (dense first, then by sparsity), per dataset. */
+export const groupSpdfPretrain = (runs: readonly RunForCompare[]): SpdfGroup[] => groupSpdf(runs, 'pretrain');
+
+/** SPDF fine-tuning runs, one group per variant (by pre-training sparsity, sparse fine-tuning before dense), per dataset. */
+export const groupSpdfFinetune = (runs: readonly RunForCompare[]): SpdfGroup[] => groupSpdf(runs, 'finetune');

@@ -2,14 +2,16 @@
  * A method run's numbers from its summary (summary.json, which 'runs:list' returns with each run),
  * so the Runs view's comparison needs no event log for a finished run. The engine writes them when
  * a run completes or stops: continual runs continualResults() (experiments/continual/results.ts),
- * self-paced runs their student curves (experiments/self-paced/train.ts). Only a summary of a
- * completed or stopped run is current (a resumed run keeps its old summary until it ends again),
- * and one without these keys (an older engine, a run stopped before its first task or epoch) gives
- * null: the caller then folds the run's events instead.
+ * self-paced runs their student curves (experiments/self-paced/train.ts), SPDF runs the summary
+ * lib/spdf-summary.ts reads. Only a summary of a completed or stopped run is current (a resumed run
+ * keeps its old summary until it ends again), and one without these keys (an older engine, a run
+ * stopped before its first task or epoch) gives null: the caller then folds the run's events instead.
  */
 import { z } from 'zod';
 import type { RunListItem } from '../../shared/api';
 import type { RunForCompare } from './method-compare';
+import { spdfNumbersFromSummary } from './spdf-numbers';
+import { spdfSummaryOf } from './spdf-summary';
 
 const ContinualSummary = z.object({
   benchmark: z.string(),
@@ -44,6 +46,7 @@ export function runFromSummary(item: Pick<RunListItem, 'id' | 'status' | 'summar
       trainedOn: s.benchmark,
       continual: { taskNames: s.taskNames, tasksDone: s.tasksDone, averageAccuracy: s.averageAccuracy, forgetting: s.meanForgetting, backwardTransfer: s.backwardTransfer },
       curriculum: null,
+      spdf: null,
     };
   }
   const p = SelfPacedSummary.safeParse(item.summary);
@@ -55,7 +58,13 @@ export function runFromSummary(item: Pick<RunListItem, 'id' | 'status' | 'summar
       trainedOn: datasetName(s.dataset),
       continual: null,
       curriculum: { epochs: s.curves.epoch, testAccuracy: s.curves.testAccuracy, admittedFraction: s.curves.admittedFraction },
+      spdf: null,
     };
+  }
+  const spdf = spdfSummaryOf(item.summary);
+  if (spdf) {
+    const numbers = spdfNumbersFromSummary(spdf);
+    return { id: item.id, method: numbers.variant, trainedOn: spdf.data ?? null, continual: null, curriculum: null, spdf: numbers };
   }
   return null;
 }

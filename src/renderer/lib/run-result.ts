@@ -2,7 +2,8 @@
  * A run's key result for the run list, from its summary (summary.json, as the engine writes it):
  * segmentation runs their best validation mean Dice; continual runs the method and the average
  * accuracy over all tasks (ACC); self-paced runs the method and the final test accuracy; RevBiFPN
- * classification its last top-1 and detection its last COCO AP and AP50.
+ * classification its last top-1 and detection its last COCO AP and AP50; SPDF runs their variant,
+ * last validation loss and (fine-tuning) BLEU.
  */
 import { formatNumber } from './format';
 
@@ -24,5 +25,10 @@ export function runResult(summary: Readonly<Record<string, unknown>> | null | un
   const ap = num(stats?.AP);
   const ap50 = num(stats?.AP50);
   if (ap !== null && ap50 !== null) return `AP ${formatNumber(ap)} · AP50 ${formatNumber(ap50)}`;
+  const valLoss = num(summary.valLoss);
+  if (typeof summary.variant === 'string' && valLoss !== null) {
+    const bleu = num(summary.bleu);
+    return `${summary.variant} · val loss ${valLoss.toFixed(3)}${bleu !== null ? ` · BLEU ${bleu.toFixed(1)}` : ''}`;
+  }
   return method ? method.slice(0, -3) : '—';
 }
