@@ -1,6 +1,6 @@
 /**
  * SPDF at reduced scale (METHODS.md §1 acceptance 4): the tiny GPT (4 layers, width 128, characters,
- * 128-token context) pre-trained dense, 50 % and 75 % sparse on the demo corpus (Moby-Dick, from
+ * 256-token context) pre-trained dense, 50 % and 75 % sparse on the demo corpus (Moby-Dick, from
  * `frugal demo-data text`), then fine-tuned on the demo data-to-text set (E2E format): dense
  * pre-training + dense FT, and for each sparsity sparse FT (the baseline) and dense FT (SPDF).
  * Every run goes through the real CLI (`frugal train spdf-pretrain|spdf-finetune --preset cpu-demo`,
@@ -37,7 +37,7 @@ interface Plan {
   finetune: string[];
   speedRounds: number;
 }
-const FULL: Plan = { pretrain: ['--preset', 'cpu-demo', '--steps', '400', '--sample-every', '200'], finetune: ['--preset', 'cpu-demo'], speedRounds: 5 };
+const FULL: Plan = { pretrain: ['--preset', 'cpu-demo'], finetune: ['--preset', 'cpu-demo'], speedRounds: 5 };
 const QUICK: Plan = { pretrain: ['--preset', 'tiny'], finetune: ['--preset', 'tiny'], speedRounds: 2 };
 
 const FRUGAL_BIN = fileURLToPath(new URL('../bin/frugal.js', import.meta.url));
@@ -56,8 +56,8 @@ interface Throughput {
 /** Median training-step time of the cpu-demo model on one backend, dense and 75 % masked alternating. */
 async function throughput(backend: string, rounds: number, vocabSize: number): Promise<Throughput[]> {
   await tf.setBackend(backend);
-  const B = 8;
-  const T = 128;
+  const B = 4; // the cpu-demo preset's batch and context
+  const T = 256;
   const cfg = gptConfig({ vocabSize, contextLength: T, embedding: 'oneHot' }, 'tiny');
   const models = [0, 0.75].map((s) => ({ s, model: createSpdfModel(cfg, 0, s) }));
   const opts = models.map(({ model }) => spdfOptimizer(model, { weightDecay: 0.1, beta2: 0.95 }));
@@ -173,7 +173,7 @@ async function run(ctx: BenchContext): Promise<BenchResult> {
       '',
       checkTable,
       '',
-      `Pre-training throughput (cpu-demo model, batch 8 × 128 tokens, medians of ${plan.speedRounds} alternating rounds): wasm is ${(wasmDense.tokensPerSec / cpuDense.tokensPerSec).toFixed(1)}× cpu. Masked weights cost the same as dense ones here: the FLOPs saved are the ones hardware that skips zeros would save (METHODS.md §1 counts them); tfjs has no sparse matmul.`,
+      `Pre-training throughput (cpu-demo model, batch 4 × 256 tokens, medians of ${plan.speedRounds} alternating rounds): wasm is ${(wasmDense.tokensPerSec / cpuDense.tokensPerSec).toFixed(1)}× cpu. Masked weights cost the same as dense ones here: the FLOPs saved are the ones hardware that skips zeros would save (METHODS.md §1 counts them); tfjs has no sparse matmul.`,
       '',
       speedTable,
     ].join('\n');

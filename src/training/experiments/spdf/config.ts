@@ -91,7 +91,7 @@ const TINY = { tokenizer: 'char', size: 'tiny', contextLength: 256 } as const;
 
 export const pretrainPresets = {
   'cpu-demo': {
-    description: 'minutes on wasm with `frugal demo-data text` data: the tiny GPT (4 layers, width 128), characters, 256-token context, 600 updates of 4 sequences',
+    description: 'about 25 minutes on wasm with `frugal demo-data text` data: the tiny GPT (4 layers, width 128), characters, 256-token context, 600 updates of 4 sequences',
     values: { ...TINY, steps: 600, batchSize: 4, lr: 2e-3, minLr: 2e-4, warmupSteps: 50, validateEvery: 100, valWindows: 32, sampleEvery: 100, checkpointEvery: 200 },
   },
   tiny: {
@@ -102,8 +102,8 @@ export const pretrainPresets = {
 
 export const finetunePresets = {
   'cpu-demo': {
-    description: 'minutes on wasm: 1 epoch of the demo E2E-format set, batch 8, BLEU on 40 dev inputs',
-    values: { batchSize: 8, lr: 1e-3, warmupSteps: 20, validateEvery: 50, bleuExamples: 40, maxNewTokens: 80, sampleEvery: 50 },
+    description: 'about 10 minutes on wasm: 1 epoch of the demo E2E-format set (100 updates of 8), BLEU on 100 dev inputs',
+    values: { batchSize: 8, lr: 1e-3, warmupSteps: 20, validateEvery: 50, bleuExamples: 100, maxNewTokens: 80, sampleEvery: 50 },
   },
   tiny: {
     description: 'a smoke run: 12 updates, BLEU on 4 inputs',
