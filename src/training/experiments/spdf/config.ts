@@ -107,6 +107,6 @@ export const finetunePresets = {
   },
   tiny: {
     description: 'a smoke run: 12 updates, BLEU on 4 inputs',
-    values: { maxSteps: 12, batchSize: 4, lr: 2e-3, warmupSteps: 2, validateEvery: 6, bleuExamples: 4, maxNewTokens: 16, sampleEvery: 6, checkpointEvery: 0 },
+    values: { maxSteps: 12, batchSize: 4, lr: 2e-3, warmupSteps: 2, validateEvery: 12, bleuExamples: 4, maxNewTokens: 16, sampleEvery: 6, checkpointEvery: 0 },
   },
 } satisfies Record<string, { description: string; values: Partial<z.input<typeof finetuneConfigSchema>> }>;
