@@ -86,6 +86,10 @@ export async function* trainPretrain(ctx: ExperimentContext<PretrainConfig, Pret
   const T = cfg.contextLength;
   yield { type: 'log', level: 'info', message: `corpus ${c.data}: ${data.files} file(s), ${data.bytes.toLocaleString('en')} bytes → ${data.train.length.toLocaleString('en')} training and ${data.val.length.toLocaleString('en')} validation tokens (${data.tokenizer.describe()})` };
 
+  if (cfg.embedding === 'oneHot' && cfg.vocabSize > 4096) {
+    const mb = (c.batchSize * T * cfg.vocabSize * 4) / 2 ** 20;
+    yield { type: 'log', level: 'warn', message: `the ${ctx.backend.chosen} backend embeds tokens as one-hot rows (it has no gather gradient): ${cfg.vocabSize.toLocaleString('en')} tokens × ${c.batchSize}·${T} positions is ${mb.toFixed(0)} MB per step; the char tokenizer or a GPU (tfjs-node-gpu) suits this vocabulary better` };
+  }
   const model = createSpdfModel(cfg, c.seed, c.sparsity);
   const optimizer = spdfOptimizer(model, c);
   const shape = flopShapeOf(cfg);
