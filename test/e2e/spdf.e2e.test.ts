@@ -4,7 +4,7 @@
  * reduction of its sparsity before training); the live job panel draws the sparsity heat strip
  * (75 % zeros in every matrix) and text samples. Then 'spdf-finetune' 'tiny' from that run on the
  * demo E2E set, dense: the panel shows the moment fine-tuning turned dense and a BLEU. The Runs
- * view then shows the fine-tune's stored panel and the fine-tuning comparison. Screenshots go to
+ * view then shows the fine-tune's stored panel and both comparisons (pre-training, fine-tuning). Screenshots go to
  * test-results/e2e/spdf-*.png.
  */
 import { join } from 'node:path';
@@ -75,13 +75,15 @@ describe('SPDF in a browser (frugal serve)', () => {
     await e.shot('spdf-02-finetune');
   });
 
-  it('the Runs view shows the stored fine-tune and the fine-tuning comparison', async () => {
+  it('the Runs view shows the stored fine-tune and the pre-training and fine-tuning comparisons', async () => {
     await e.page.keyboard.press('Alt+4');
     const row = e.page.locator(`${tid('run-row')}:has(td:text-is("spdf-finetune"))`).first();
     await row.waitFor({ timeout: 30_000 });
     await row.locator('button').first().click();
     await e.page.waitForSelector(`${tid('run-methods')} ${tid('spdf-sparsity')}`, { timeout: 30_000 });
     await e.page.waitForSelector(`${tid('spdf-compare-finetune')}[data-variants="1"]`, { timeout: 30_000 });
+    // Pre-training and fine-tuning runs are compared together, whichever is selected.
+    await e.page.waitForSelector(`${tid('spdf-compare-pretrain')}[data-variants="1"]`, { timeout: 30_000 });
     await e.page.locator(tid('spdf-compare-finetune')).scrollIntoViewIfNeeded();
     await e.shot('spdf-03-runs');
     expect(e.errors).toEqual([]);

@@ -3,7 +3,7 @@
 // averaged; a run's numbers from its events or from its summary (lib/method-summary.ts) agree.
 import { describe, expect, it } from 'vitest';
 import { curvesFromEvents } from '../../src/renderer/lib/curves';
-import { comparable, groupContinual, groupSpdfFinetune, groupSpdfPretrain, type RunForCompare, runFromCurves } from '../../src/renderer/lib/method-compare';
+import { comparable, compareFamily, groupContinual, groupSpdfFinetune, groupSpdfPretrain, type RunForCompare, runFromCurves } from '../../src/renderer/lib/method-compare';
 import { runFromSummary } from '../../src/renderer/lib/method-summary';
 import type { EngineEvent } from '../../src/shared/events';
 import { finetuneSummary, pretrainSummary, sev, table } from './spdf-events';
@@ -137,5 +137,13 @@ describe('SPDF fine-tuning across runs', () => {
   it('no numbers from a summary that is not current', () => {
     expect(runFromSummary({ id: 'a', status: 'running', summary: finetuneSummary(0.75, 'dense', 1, 60, 1) })).toBeNull();
     expect(runFromSummary({ id: 'a', status: 'stopped', summary: { ...finetuneSummary(0.75, 'dense', 1, 60, 1), status: 'stopped' } })).not.toBeNull();
+  });
+});
+
+describe('compareFamily', () => {
+  it("compares SPDF's pre-training and fine-tuning runs together, any other experiment alone", () => {
+    expect(compareFamily('spdf-finetune')).toEqual({ label: 'SPDF', experiments: ['spdf-pretrain', 'spdf-finetune'] });
+    expect(compareFamily('spdf-pretrain').experiments).toContain('spdf-finetune');
+    expect(compareFamily('spl-advise')).toEqual({ label: 'spl-advise', experiments: ['spl-advise'] });
   });
 });

@@ -255,3 +255,12 @@ export const groupSpdfPretrain = (runs: readonly RunForCompare[]): SpdfGroup[] =
 
 /** SPDF fine-tuning runs, one group per variant (by pre-training sparsity, sparse fine-tuning before dense), per dataset. */
 export const groupSpdfFinetune = (runs: readonly RunForCompare[]): SpdfGroup[] => groupSpdf(runs, 'finetune');
+
+/**
+ * The experiments whose runs the Runs view compares together: SPDF's pre-training and fine-tuning
+ * runs form one comparison (both tables, whichever run is selected); any other experiment stands alone.
+ */
+export function compareFamily(experiment: string): { label: string; experiments: readonly string[] } {
+  const spdf = ['spdf-pretrain', 'spdf-finetune'];
+  return spdf.includes(experiment) ? { label: 'SPDF', experiments: spdf } : { label: experiment, experiments: [experiment] };
+}
