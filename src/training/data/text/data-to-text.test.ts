@@ -1,27 +1,10 @@
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { fixtureFolders } from '../../../../test/fixture-folders';
 import { lineariseTriples, oneReferenceEach } from './d2t-example';
 import { detectDataToTextFormat, loadDataToText } from './data-to-text';
 
-let root: string;
-beforeAll(async () => {
-  root = await mkdtemp(join(tmpdir(), 'd2t-auto-'));
-});
-afterAll(async () => {
-  await rm(root, { recursive: true, force: true });
-});
-
-async function folder(name: string, files: Record<string, string>): Promise<string> {
-  const dir = join(root, name);
-  await mkdir(dir, { recursive: true });
-  for (const [f, text] of Object.entries(files)) {
-    await mkdir(join(dir, f, '..'), { recursive: true });
-    await writeFile(join(dir, f), text);
-  }
-  return dir;
-}
+const folder = fixtureFolders('d2t-auto-');
 
 describe('detectDataToTextFormat', () => {
   it('tells formats by extension (files) and by train-file names or .xml (folders)', async () => {
