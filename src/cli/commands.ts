@@ -2,13 +2,12 @@
  * The CLI verbs: thin wrappers that parse flags, pick the backend, call the engine and show its
  * events. No training logic lives here.
  */
+import type { DemoFolderKind } from '../shared/api';
 import type { EngineEvent } from '../shared/events';
 import { formatDoctor, runDoctor } from '../training/backend/doctor';
 import { selectBackend, type BackendReport } from '../training/backend/select';
 import { writeDemoBrats } from '../training/data/brats/demo';
-import { writeDemoCoco } from '../training/data/coco/demo';
-import { writeDemoImages } from '../training/data/images/demo';
-import { writeDemoText } from '../training/data/text/demo';
+import { DEMO_FOLDER_OPTIONS, writeDemoFolder } from '../training/data/demo-folders';
 import { evaluateBrats } from '../training/experiments/brats/evaluate';
 import { recordEvaluation } from '../training/experiments/brats/evaluation-summary';
 import { predictBrats } from '../training/experiments/brats/predict';
@@ -87,9 +86,7 @@ export interface DemoDataFlags {
 /** Which flags each kind takes (besides --out and --seed). */
 const DEMO_KIND_FLAGS: Record<string, (keyof DemoDataFlags)[]> = {
   brats: ['size', 'cases', 'scheme'],
-  coco: ['size', 'images', 'val'],
-  images: ['size', 'perClass', 'valPerClass'],
-  text: [],
+  ...DEMO_FOLDER_OPTIONS,
 };
 
 export async function demoDataCommand(kind: string, o: DemoDataFlags): Promise<void> {
@@ -106,39 +103,13 @@ export async function demoDataCommand(kind: string, o: DemoDataFlags): Promise<v
     if (v.trim() === '' || !Number.isInteger(n)) throw new Error(`demo-data: --${flag} '${v}' is not an integer`);
     return n;
   };
+  const opt = (key: 'size' | 'images' | 'val' | 'perClass' | 'valPerClass'): number | undefined => (o[key] === undefined ? undefined : num(kebab(key), o[key]));
   const seed = num('seed', o.seed);
   const t0 = performance.now();
   const took = (): string => formatDuration((performance.now() - t0) / 1000);
-  if (kind === 'coco') {
-    const r = await writeDemoCoco({
-      out: o.out,
-      seed,
-      size: num('size', o.size ?? '128'),
-      images: num('images', o.images ?? '200'),
-      val: num('val', o.val ?? '50'),
-    });
-    const boxes = (s: typeof r.train) => `${s.images} images, ${s.annotations} boxes (${s.small} small, ${s.medium} medium, ${s.large} large)`;
-    process.stderr.write(`wrote a synthetic COCO set to ${o.out} in ${took()}: train ${boxes(r.train)}; val ${boxes(r.val)}; annotations in ${r.annotationFiles.train} and ${r.annotationFiles.val}\n`);
-    return;
-  }
-  if (kind === 'text') {
-    const r = await writeDemoText({ out: o.out, seed });
-    const e = r.e2e;
-    process.stderr.write(
-      `wrote a demo text set to ${o.out} in ${took()}: corpus ${r.corpus.dir} (Moby-Dick, ${r.corpus.files} files, ${(r.corpus.bytes / 1e6).toFixed(1)} MB); ` +
-        `E2E-format country facts ${e.dir} (train ${e.train.rows} rows / ${e.train.mrs} MRs, dev ${e.dev.mrs} MRs, test ${e.test.mrs} MRs; references written from templates); sources in SOURCE.md\n`,
-    );
-    return;
-  }
-  if (kind === 'images') {
-    const r = await writeDemoImages({
-      out: o.out,
-      seed,
-      size: num('size', o.size ?? '64'),
-      perClass: num('per-class', o.perClass ?? '40'),
-      ...(o.valPerClass !== undefined ? { valPerClass: num('val-per-class', o.valPerClass) } : {}),
-    });
-    process.stderr.write(`wrote a synthetic image-folder set to ${o.out} in ${took()}: ${r.classes.length} classes (${r.classes.join(', ')}), ${r.train} train and ${r.val} val images\n`);
+  if (kind !== 'brats') {
+    const r = await writeDemoFolder(kind as DemoFolderKind, { out: o.out, seed, size: opt('size'), images: opt('images'), val: opt('val'), perClass: opt('perClass'), valPerClass: opt('valPerClass') });
+    process.stderr.write(`wrote ${r.title} to ${o.out} in ${took()}: ${r.details}\n`);
     return;
   }
   const size = o.size ?? '64';

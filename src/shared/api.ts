@@ -184,6 +184,19 @@ export const EngineStatus = z.object({
 });
 export type EngineStatus = z.infer<typeof EngineStatus>;
 
+/** The folder demo sets the GUI can write (BraTS cases have 'datasets:createDemo'). */
+export const DemoFolderKind = z.enum(['images', 'coco', 'text']);
+export type DemoFolderKind = z.infer<typeof DemoFolderKind>;
+
+export const DemoFolder = z.object({
+  kind: DemoFolderKind,
+  out: z.string(),
+  /** Where a `data` field should point, by dataset kind ('images', 'coco', 'text', 'data-to-text'). */
+  folders: z.record(z.string(), z.string()),
+  summary: z.string(),
+});
+export type DemoFolder = z.infer<typeof DemoFolder>;
+
 /** App-menu items the renderer carries out (the desktop app's File menu). */
 export const MenuCommand = z.enum(['open-dataset', 'create-demo-data']);
 export type MenuCommand = z.infer<typeof MenuCommand>;
@@ -226,6 +239,11 @@ export const API = {
     z.object({ out: z.string().min(1), cases: z.number().int().min(1).max(64).default(6), size: z.number().int().min(16).max(256).default(48), seed: z.number().int().min(0).default(0) }).strict(),
     DatasetScan,
     'write synthetic BraTS-like demo cases, then scan them',
+  ),
+  'datasets:writeDemo': invoke(
+    z.object({ kind: DemoFolderKind, out: z.string().min(1), seed: z.number().int().min(0).default(0) }).strict(),
+    DemoFolder,
+    'write a small demo set for an experiment that reads a folder (image classes, COCO shapes, text corpus + data-to-text); never overwrites',
   ),
   'files:url': invoke(z.object({ path: z.string().min(1) }).strict(), z.object({ url: z.string() }), 'a URL the viewer can load a NIfTI file from'),
   'train:start': invoke(

@@ -1,15 +1,15 @@
 /**
  * SPDF end to end, as a user drives it against a real `frugal serve` and engine: from Experiments,
- * Train… on 'spdf-pretrain' with the 'tiny' preset and the demo corpus (the form shows the FLOP
- * reduction of its sparsity before training); the live job panel draws the sparsity heat strip
+ * Train… on 'spdf-pretrain' with the 'tiny' preset; the demo text set written from the form's
+ * "Create demo data" (which points `data` at its corpus; the form shows the FLOP reduction of its
+ * sparsity before training); the live job panel draws the sparsity heat strip
  * (75 % zeros in every matrix) and text samples. Then 'spdf-finetune' 'tiny' from that run on the
- * demo E2E set, dense: the panel shows the moment fine-tuning turned dense and a BLEU. The Runs
+ * demo E2E set (the form offers the set written before), dense: the panel shows the moment fine-tuning turned dense and a BLEU. The Runs
  * view then shows the fine-tune's stored panel and both comparisons (pre-training, fine-tuning). Screenshots go to
  * test-results/e2e/spdf-*.png.
  */
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { writeDemoText } from '../../src/training/data/text/demo';
 import { startE2E, type E2E } from './browser';
 
 const tid = (id: string) => `[data-testid="${id}"]`;
@@ -22,7 +22,6 @@ describe('SPDF in a browser (frugal serve)', () => {
   beforeAll(async () => {
     e = await startE2E();
     text = join(e.dir, 'text');
-    await writeDemoText({ out: text });
     await e.page.waitForSelector(`${tid('status-engine')}[data-state="idle"]`, { timeout: 90_000 });
   });
   afterAll(async () => {
@@ -51,7 +50,11 @@ describe('SPDF in a browser (frugal serve)', () => {
   };
 
   it("pre-trains 'tiny' 75 % sparse: FLOP note, heat strip and text samples", async () => {
-    pretrainRun = await train('spdf-pretrain', { data: join(text, 'corpus') }, async () => {
+    pretrainRun = await train('spdf-pretrain', {}, async () => {
+      await e.page.fill(tid('demo-folder-out'), text);
+      await e.page.click(tid('demo-folder-create'));
+      await e.page.waitForFunction((want) => (document.querySelector('[data-testid="cfg-data"]') as HTMLInputElement | null)?.value === want, join(text, 'corpus'), { timeout: 60_000 });
+      expect(await e.page.locator(tid('demo-folder-error')).count()).toBe(0);
       await e.page.waitForSelector(tid('spdf-flops-note'), { timeout: 30_000 });
       expect(await e.page.locator(tid('spdf-flops-note-reduction')).textContent()).toMatch(/\d\.\d+×/);
     });
@@ -67,7 +70,11 @@ describe('SPDF in a browser (frugal serve)', () => {
 
   it("fine-tunes it dense ('tiny'): the panel marks the turn to dense, and reports BLEU", async () => {
     await e.page.waitForSelector(`${tid('status-engine')}[data-state="idle"]`, { timeout: 60_000 });
-    await train('spdf-finetune', { data: join(text, 'e2e'), from: pretrainRun });
+    await train('spdf-finetune', { from: pretrainRun }, async () => {
+      expect(await e.page.locator(tid('demo-folder-written')).textContent()).toContain(join(text, 'e2e'));
+      await e.page.click(tid('demo-folder-use'));
+      expect(await e.page.inputValue(tid('cfg-data'))).toBe(join(text, 'e2e'));
+    });
     await waitDone();
     await e.page.waitForSelector(`${tid('train-job')} ${tid('spdf-turned-dense')}`, { timeout: 30_000 });
     expect(await e.page.locator(`${tid('train-job')} ${tid('spdf-bleu')}`).textContent()).toMatch(/\d/);

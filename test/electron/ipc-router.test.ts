@@ -45,6 +45,7 @@ const VALID: { [K in InvokeChannel]: RequestOf<K> } = {
   'experiments:memoryLedger': { experiment: 'revbifpn-classify', config: {} },
   'datasets:scan': { root: '/data/brats' },
   'datasets:createDemo': { out: '/data/demo' },
+  'datasets:writeDemo': { kind: 'text', out: '/data/demo-text' },
   'files:url': { path: '/data/brats/a.nii.gz' },
   'train:start': { experiment: 'brats', config: {} },
   'train:resume': { runId: 'r1' },

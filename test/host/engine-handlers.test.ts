@@ -1,10 +1,10 @@
 /**
  * The engine's API handlers in this process (cpu backend, no transport): the experiment list
  * with the methods not built yet, the dataset scan with per-case problems and label volumes, the
- * memory estimate against a direct measurement, one job at a time, and train → predict →
+ * memory estimate against a direct measurement, folder demo sets, one job at a time, and train → predict →
  * evaluate → runs:get with the evaluation merged into summary.json.
  */
-import { mkdtemp, readFile } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
@@ -117,6 +117,21 @@ describe('engine handlers', () => {
     const fixed = 4 * paramBytes;
     expect((est2.reversibleBytes - fixed) / (est.reversibleBytes - fixed)).toBeCloseTo(2, 2);
     await expect(host.handlers['experiments:estimateMemory']({ experiment: 'brats', config: { ...config, patchSize: 'big' } })).rejects.toThrow(/patchSize/);
+  });
+
+  it('writes a folder demo set as a job and says where each data field points; never over an existing set', async () => {
+    const out = join(dir, 'demo-text');
+    const r = await host.handlers['datasets:writeDemo']({ kind: 'text', out, seed: 0 });
+    expect(r.folders).toEqual({ text: join(out, 'corpus'), 'data-to-text': join(out, 'e2e') });
+    expect(r.summary).toMatch(/^wrote a demo text set to .*demo-text: corpus .*Moby-Dick, \d+ files.*train 800 rows/);
+    expect((await readdir(r.folders.text)).length).toBeGreaterThan(10);
+    expect(await readdir(r.folders['data-to-text'])).toEqual(expect.arrayContaining(['trainset.csv', 'devset.csv']));
+    const jobEvents = events.filter((e) => e.channel === 'engine:event').map((e) => (e.payload as { event: EngineEvent }).event);
+    expect(jobEvents.find((e) => e.type === 'done')).toMatchObject({ status: 'completed', summary: { out, folders: r.folders } });
+    const before = await readFile(join(out, 'e2e', 'trainset.csv'), 'utf8');
+    await expect(host.handlers['datasets:writeDemo']({ kind: 'text', out, seed: 1 })).rejects.toThrow(`${out}: folder is not empty`);
+    expect(await readFile(join(out, 'e2e', 'trainset.csv'), 'utf8')).toBe(before);
+    expect(host.status().state).toBe('idle');
   });
 
   it('trains, refuses a second job while busy, predicts, evaluates, and shows it all in runs:get', async () => {

@@ -48,6 +48,41 @@ describe('DatasetsState', () => {
   });
 });
 
+describe('DatasetsState: folder demo sets for the Train view', () => {
+  const memoryStore = () => {
+    const m = new Map<string, string>();
+    return { m, store: { getItem: (k: string) => m.get(k) ?? null, setItem: (k: string, v: string) => void m.set(k, v) } };
+  };
+
+  it('writes next to the runs folder, remembers the answer across sessions, and shows a refusal', async () => {
+    const api = new TestApi().handle('datasets:writeDemo', ({ kind, out }) =>
+      out.endsWith('taken') ? Promise.reject(new Error(`demo text: ${out} is not empty; not overwriting it`)) : { kind, out, folders: { text: `${out}/corpus`, 'data-to-text': `${out}/e2e` }, summary: 'wrote it' },
+    );
+    const { m, store } = memoryStore();
+    const d = new DatasetsState(api, store);
+    d.suggestDemoFolder('/home/u/.frugal/runs');
+    expect(d.folderDemoOut).toEqual({ images: '/home/u/.frugal/demo-images', coco: '/home/u/.frugal/demo-coco', text: '/home/u/.frugal/demo-text' });
+    const r = await d.writeFolderDemo('text');
+    expect(api.callsTo('datasets:writeDemo')).toEqual([{ kind: 'text', out: '/home/u/.frugal/demo-text' }]);
+    expect(r?.folders['data-to-text']).toBe('/home/u/.frugal/demo-text/e2e');
+    expect(d.folderDemoBusy).toBeNull();
+
+    const next = new DatasetsState(api, store); // a new session
+    expect(next.folderDemos.text?.folders.text).toBe('/home/u/.frugal/demo-text/corpus');
+    next.folderDemoOut.text = '/home/u/taken';
+    expect(await next.writeFolderDemo('text')).toBeNull();
+    expect(next.folderDemoError).toBe('demo text: /home/u/taken is not empty; not overwriting it');
+    expect(next.folderDemos.text?.out).toBe('/home/u/.frugal/demo-text'); // the refusal forgets nothing
+    expect(JSON.parse(m.get('frugal.demoFolders')!).text.out).toBe('/home/u/.frugal/demo-text');
+  });
+
+  it('a damaged reminder is ignored, not fatal', () => {
+    const { m, store } = memoryStore();
+    m.set('frugal.demoFolders', '{not json');
+    expect(new DatasetsState(new TestApi(), store).folderDemos).toEqual({});
+  });
+});
+
 describe('RunsState', () => {
   it('refreshes the list when a job ends, and shows a crashed run as crashed meanwhile', async () => {
     let status: RunListItem['status'] = 'running';

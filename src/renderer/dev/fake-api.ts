@@ -322,6 +322,12 @@ export function createFakeApi(opts: { scenario?: string } = {}): FrugalApi {
       await sleep(600);
       return scanOf(out, cases ?? 6, size ?? 48);
     },
+    'datasets:writeDemo': async ({ kind, out }) => {
+      await sleep(600);
+      if (/exists/.test(out)) throw new Error(`demo ${kind}: ${out} already exists; not overwriting it (choose another output folder or remove it)`);
+      const folders: Record<string, string> = kind === 'text' ? { text: `${out}/corpus`, 'data-to-text': `${out}/e2e` } : { [kind]: out };
+      return { kind, out, folders, summary: `wrote a dev-fake ${kind} demo set to ${out}` };
+    },
     'files:url': ({ path }) => {
       const image = fakeImageUrl(path); // the detection run's validation images
       if (image) return { url: image };

@@ -2,14 +2,17 @@
  * The dataset the user works with: the folder typed or picked, its scan ('datasets:scan': cases,
  * headers, label volumes, problems), and demo data creation. The last folder is remembered and
  * rescanned at start-up (never shown from a stale copy). Scans of other folders (a run's
- * prediction data) are cached per folder for the Runs → Viewer link.
+ * prediction data) are cached per folder for the Runs → Viewer link. Also the folder demo sets
+ * ('datasets:writeDemo': image classes, COCO shapes, text) the Train view offers for experiments
+ * that read a folder: written next to the runs folder, remembered so a second experiment reuses them.
  */
 import { createContext } from 'svelte';
-import type { DatasetScan, FrugalApi } from '../../shared/api';
+import type { DatasetScan, DemoFolder, DemoFolderKind, FrugalApi } from '../../shared/api';
 import { errorMessage } from '../lib/errors';
 import { dirname, joinPath, normalizePath } from '../lib/paths';
 
 const LAST_ROOT_KEY = 'frugal.dataset';
+const DEMO_FOLDERS_KEY = 'frugal.demoFolders';
 
 export interface KeyValueStore {
   getItem(key: string): string | null;
@@ -25,6 +28,13 @@ export class DatasetsState {
   demo = $state({ out: '', cases: 6, size: 48 });
   demoError = $state<string | null>(null);
 
+  /** Folder demo sets written here (remembered across sessions), by kind. */
+  folderDemos = $state.raw<Partial<Record<DemoFolderKind, DemoFolder>>>({});
+  /** The output folder typed for each folder demo kind (prefilled next to the runs folder). */
+  folderDemoOut = $state<Record<DemoFolderKind, string>>({ images: '', coco: '', text: '' });
+  folderDemoBusy = $state<DemoFolderKind | null>(null);
+  folderDemoError = $state<string | null>(null);
+
   errorCount = $derived((this.scan?.problems.filter((p) => p.severity === 'error').length ?? 0) + (this.scan?.cases.reduce((n, c) => n + c.problems.filter((p) => p.severity === 'error').length, 0) ?? 0));
 
   private readonly others = new Map<string, DatasetScan>();
@@ -32,7 +42,13 @@ export class DatasetsState {
   constructor(
     private readonly api: FrugalApi,
     private readonly store: KeyValueStore | null = null,
-  ) {}
+  ) {
+    try {
+      this.folderDemos = JSON.parse(store?.getItem(DEMO_FOLDERS_KEY) ?? '{}') as typeof this.folderDemos;
+    } catch {
+      this.folderDemos = {}; // a damaged entry only loses the reminder, not the data
+    }
+  }
 
   /** Rescans the folder used last time, if any. */
   async restore(): Promise<void> {
@@ -43,6 +59,24 @@ export class DatasetsState {
   /** Prefills the demo folder next to the runs folder (the app's data folder). */
   suggestDemoFolder(runsRoot: string): void {
     if (!this.demo.out) this.demo.out = joinPath(dirname(runsRoot), 'demo-brats');
+    for (const kind of ['images', 'coco', 'text'] as const) if (!this.folderDemoOut[kind]) this.folderDemoOut[kind] = joinPath(dirname(runsRoot), `demo-${kind}`);
+  }
+
+  /** Writes the folder demo set of one kind; its answer (or null on failure, with folderDemoError). */
+  async writeFolderDemo(kind: DemoFolderKind): Promise<DemoFolder | null> {
+    this.folderDemoBusy = kind;
+    this.folderDemoError = null;
+    try {
+      const written = await this.api.invoke('datasets:writeDemo', { kind, out: this.folderDemoOut[kind].trim() });
+      this.folderDemos = { ...this.folderDemos, [kind]: written };
+      this.store?.setItem(DEMO_FOLDERS_KEY, JSON.stringify(this.folderDemos));
+      return written;
+    } catch (e) {
+      this.folderDemoError = errorMessage(e);
+      return null;
+    } finally {
+      this.folderDemoBusy = null;
+    }
   }
 
   async browse(): Promise<void> {

@@ -16,6 +16,7 @@ import { DETECTIONS_FILE, type DetectionResults, parseDetectionResults } from '.
 import { memorySnapshot } from '../backend/memory';
 import type { BackendReport } from '../backend/select';
 import { writeDemoBrats } from '../data/brats/demo';
+import { writeDemoFolder } from '../data/demo-folders';
 import { evaluateBrats, readStoredEvaluation } from '../experiments/brats/evaluate';
 import { recordEvaluation } from '../experiments/brats/evaluation-summary';
 import { predictBrats } from '../experiments/brats/predict';
@@ -189,6 +190,19 @@ export function createEngineHost(opts: EngineHostOptions): EngineHost {
       });
       await track(job.result);
       return scanBratsDataset(out);
+    },
+
+    'datasets:writeDemo': async ({ kind, out, seed }) => {
+      const job = await jobs.start({
+        kind: 'demo-data',
+        async *make() {
+          yield { type: 'log', level: 'info', message: `writing the ${kind} demo set to ${out}` };
+          return writeDemoFolder(kind, { out, seed });
+        },
+        summarize: (r) => ({ out, folders: r.folders }),
+      });
+      const r = await track(job.result);
+      return { kind, out, folders: r.folders, summary: `wrote ${r.title} to ${out}: ${r.details}` };
     },
 
     'train:start': async ({ experiment, preset, config }) => {
