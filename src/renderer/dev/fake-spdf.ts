@@ -42,7 +42,7 @@ const num = (v: unknown, fallback: number): number => (typeof v === 'number' && 
 export function shapeOf(config: Record<string, unknown>): FlopShape & { nHead: number } {
   const size = GPT_SIZE_SHAPES[String(config.size) as keyof typeof GPT_SIZE_SHAPES] ?? GPT_SIZE_SHAPES['gpt2-small'];
   const dModel = num(config.dModel, 0) || size.dModel;
-  const vocabSize = config.tokenizer === 'char' ? 257 + Math.min(num(config.maxChars, 256), CORPUS_CHARS) : 50257;
+  const vocabSize = config.tokenizer === 'char' ? 257 + Math.min(num(config.maxChars, 256), CORPUS_CHARS) : config.tokenizer === 'gpt2-merges' ? 257 + num(config.bpeMerges, 2048) : 50257;
   return { nLayer: num(config.nLayer, 0) || size.nLayer, dModel, nHead: num(config.nHead, 0) || size.nHead, ffnWidth: 4 * dModel, contextLength: num(config.contextLength, 2048), vocabSize };
 }
 

@@ -68,8 +68,9 @@ export function formFlops(values: Readonly<Record<string, unknown>>): FormFlops 
   if (!contextLength || contextLength < 1) return { problem: 'no FLOPs until the context length is set' };
   if (sparsity === null || sparsity < 0 || sparsity >= 1) return { problem: 'no FLOPs until the sparsity is in [0, 1)' };
   const char = values.tokenizer === 'char';
+  const merges = values.tokenizer === 'gpt2-merges' ? (num(values.bpeMerges) ?? 2048) : null;
   const maxChars = num(values.maxChars) ?? 256;
-  const vocabSize = char ? CHAR_BASE + maxChars : GPT2_VOCAB;
+  const vocabSize = char ? CHAR_BASE + maxChars : merges !== null ? CHAR_BASE + merges : GPT2_VOCAB;
   const shape: FlopShape = { nLayer, dModel, ffnWidth: FFN_MULTIPLIER * dModel, contextLength, vocabSize };
   return {
     shape,
@@ -78,7 +79,11 @@ export function formFlops(values: Readonly<Record<string, unknown>>): FormFlops 
     densePerToken: trainingFlopsPerToken(shape, 0),
     reduction: flopReduction(shape, sparsity),
     xlReduction: flopReduction(FLOP_SHAPES['gpt3-xl'], sparsity),
-    vocabNote: char ? `vocabulary counted as ${vocabSize} (257 + ${maxChars} characters at most; the corpus may have fewer)` : `vocabulary ${GPT2_VOCAB} (GPT-2 BPE)`,
+    vocabNote: char
+      ? `vocabulary counted as ${vocabSize} (257 + ${maxChars} characters at most; the corpus may have fewer)`
+      : merges !== null
+        ? `vocabulary ${vocabSize} (GPT-2 BPE, its first ${merges} merges)`
+        : `vocabulary ${GPT2_VOCAB} (GPT-2 BPE)`,
   };
 }
 

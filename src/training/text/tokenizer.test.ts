@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { Rng } from '../core/rng';
-import { buildCharTokenizer, gpt2Tokenizer, tokenizerFromSpec, type Tokenizer, type TokenizerSpec } from './tokenizer';
+import { buildCharTokenizer, gpt2MergesTokenizer, gpt2Tokenizer, tokenizerFromSpec, type Tokenizer, type TokenizerSpec } from './tokenizer';
 
 /** Code-point ranges the property test mixes: ASCII, Latin-1, CJK, astral emoji, combining marks, and rarer scripts. */
 const RANGES: readonly [lo: number, hi: number][] = [
@@ -101,9 +101,44 @@ describe('gpt2 tokenizer (r50k_base)', () => {
   });
 });
 
+describe('gpt2-merges tokenizer', () => {
+  const gpt2 = gpt2Tokenizer();
+  const PROSE = 'Call me Ishmael. Some years ago—never mind how long precisely—having little or no money in my purse, and nothing particular to interest me on shore, I thought I would sail about a little and see the watery part of the world. ';
+
+  it("with all 50000 merges it is GPT-2's own encoding, ids shifted by one (end-of-text is 0)", () => {
+    const tok = gpt2MergesTokenizer(50000);
+    expect(tok.vocabSize).toBe(50257);
+    const rng = new Rng(5);
+    for (const text of [PROSE, CORPUS, "it's 2024: we'll see   you\n\n  there!", ...Array.from({ length: 200 }, () => randomText(rng, 30))]) {
+      expect(tok.encode(text)).toEqual(gpt2.encode(text).map((id) => id + 1));
+    }
+  });
+
+  it('with fewer merges: only the first ones, so a rare word falls back to frequent pieces, not to bytes', () => {
+    const small = gpt2MergesTokenizer(2048);
+    expect(small.vocabSize).toBe(1 + 256 + 2048);
+    expect(small.eot).toBe(0);
+    const ids = small.encode(PROSE);
+    expect(ids.every((id) => id >= 1 && id < small.vocabSize)).toBe(true);
+    expect(small.decode(ids)).toBe(PROSE);
+    expect(PROSE.length / ids.length).toBeGreaterThan(2.8); // characters per token
+    expect(PROSE.length / ids.length).toBeLessThan(PROSE.length / gpt2.encode(PROSE).length); // the full BPE packs more
+    // ' Ishmael' is not one of the first 2048 merges: a few pieces, each a kept token of 2+ bytes.
+    const pieces = small.encode(' Ishmael');
+    expect(pieces.length).toBeGreaterThan(1);
+    expect(pieces.length).toBeLessThan(' Ishmael'.length);
+    const bytesOnly = gpt2MergesTokenizer(0);
+    expect(bytesOnly.encode('hé')).toHaveLength(3); // h, and é's two UTF-8 bytes
+    expect(bytesOnly.decode(bytesOnly.encode('hé'))).toBe('hé');
+    expect(small.decode([0, ...small.encode(' the'), 0])).toBe(' the'); // end-of-text dropped
+    expect(() => small.decode([2305])).toThrow('gpt2-merges tokenizer.decode: ids[0] = 2305 is not a token id (0..2304)');
+    expect(() => gpt2MergesTokenizer(50001)).toThrow(/merges = 50001 must be an integer in 0\.\.50000/);
+  });
+});
+
 describe('tokenizer specs', () => {
   it('rebuilds the same ids from a JSON round trip of the spec', () => {
-    for (const tok of [buildCharTokenizer(CORPUS, { maxChars: 20 }), gpt2Tokenizer()]) {
+    for (const tok of [buildCharTokenizer(CORPUS, { maxChars: 20 }), gpt2Tokenizer(), gpt2MergesTokenizer(300)]) {
       const again = tokenizerFromSpec(JSON.parse(JSON.stringify(tok.spec)) as TokenizerSpec);
       expect(again.vocabSize).toBe(tok.vocabSize);
       expect(again.encode(CORPUS)).toEqual(tok.encode(CORPUS));
@@ -118,6 +153,8 @@ describe('tokenizer specs', () => {
     expect(bad({ kind: 'char', chars: ['a', 'b', 'a'] })).toThrow(/chars\[2\]: duplicates chars\[0\]/);
     expect(bad({ kind: 'char', chars: ['\ud800'] })).toThrow(/chars\[0\]/);
     expect(bad({ kind: 'char', chars: [], extra: 1 })).toThrow(/extra/);
+    expect(bad({ kind: 'gpt2-merges', merges: 50001 })).toThrow(/tokenizer spec: merges:/);
+    expect(bad({ kind: 'gpt2-merges' })).toThrow(/tokenizer spec: merges:/);
     expect(bad(null)).toThrow(/tokenizer spec/);
   });
 });
@@ -135,4 +172,5 @@ describe('round trip of arbitrary Unicode (seeded property test)', () => {
   it('char tokenizer', () => check(buildCharTokenizer(CORPUS, { maxChars: 16 }), 1, 500));
   it('char tokenizer with every corpus character in the vocabulary', () => check(buildCharTokenizer(CORPUS), 2, 300));
   it('gpt2 tokenizer', () => check(gpt2Tokenizer(), 3, 300));
+  it('gpt2-merges tokenizer', () => check(gpt2MergesTokenizer(500), 4, 300));
 });

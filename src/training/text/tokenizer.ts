@@ -10,12 +10,16 @@
  *   Decoding is ours: the package's `decode` keeps a shared streaming TextDecoder, so an
  *   incomplete UTF-8 sequence at the end of one call is silently dropped or leaks into the next
  *   call's output; here each call decodes its own bytes (invalid or truncated → U+FFFD).
+ * - 'gpt2-merges': GPT-2's BPE with only its first N merges, a vocabulary a small model can afford
+ *   (one-hot embeddings on wasm cost vocabulary × positions): id 0 = end-of-text, 1 + r for GPT-2
+ *   rank r < 256 + N. Word-sized tokens: with 2048 merges English prose is ~2.9 characters per
+ *   token, and a small model learns words in far fewer updates than it learns to spell them.
  * - 'char': a small vocabulary for small corpora: id 0 = end-of-text, ids 1..256 = the 256 UTF-8
  *   byte values (the fallback for anything outside the vocabulary), ids 257.. = the corpus's most
  *   frequent code points (`chars`, most frequent first, ties by code point). Any valid Unicode
  *   string round-trips, whatever characters the corpus had.
  *
- * Both: `decode` drops end-of-text ids (decode(ids) = decode(ids without eot)), since generated
+ * All: `decode` drops end-of-text ids (decode(ids) = decode(ids without eot)), since generated
  * text and concatenated documents show best without the marker; an id outside [0, vocabSize)
  * throws, naming the id and its position.
  *
@@ -27,7 +31,7 @@
 import { createRequire } from 'node:module';
 import { z } from 'zod';
 
-export type TokenizerSpec = { kind: 'gpt2' } | { kind: 'char'; chars: string[] };
+export type TokenizerSpec = { kind: 'gpt2' } | { kind: 'gpt2-merges'; merges: number } | { kind: 'char'; chars: string[] };
 
 export interface Tokenizer {
   readonly spec: TokenizerSpec;
@@ -48,22 +52,26 @@ function isOneScalar(s: string): boolean {
   return cp !== undefined && String.fromCodePoint(cp) === s && !(cp >= 0xd800 && cp <= 0xdfff);
 }
 
+/** Adds an issue for every entry of `list` equal to an earlier one. */
+function noDuplicates<T>(list: readonly T[], key: string, ctx: z.RefinementCtx, show: (v: T) => string): void {
+  const seen = new Map<T, number>();
+  list.forEach((c, i) => {
+    const first = seen.get(c);
+    if (first !== undefined) ctx.addIssue({ code: 'custom', path: [key, i], message: `duplicates ${key}[${first}] (${show(c)})` });
+    else seen.set(c, i);
+  });
+}
+
 const specSchema = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('gpt2') }).strict(),
+  z.object({ kind: z.literal('gpt2-merges'), merges: z.number().int().min(0).max(50000) }).strict(),
   z
     .object({
       kind: z.literal('char'),
       chars: z.array(z.string().refine(isOneScalar, { error: (iss) => `must be exactly one Unicode code point, got ${JSON.stringify(iss.input)}` })),
     })
     .strict()
-    .superRefine((spec, ctx) => {
-      const seen = new Map<string, number>();
-      spec.chars.forEach((c, i) => {
-        const first = seen.get(c);
-        if (first !== undefined) ctx.addIssue({ code: 'custom', path: ['chars', i], message: `duplicates chars[${first}] (${JSON.stringify(c)})` });
-        else seen.set(c, i);
-      });
-    }),
+    .superRefine((spec, ctx) => noDuplicates(spec.chars, 'chars', ctx, (c) => JSON.stringify(c))),
 ]);
 
 function formatPath(path: readonly PropertyKey[]): string {
@@ -78,7 +86,7 @@ export function tokenizerFromSpec(spec: TokenizerSpec): Tokenizer {
     throw new Error(`tokenizer spec: ${msgs.join('; ')}`);
   }
   const s = parsed.data;
-  return s.kind === 'gpt2' ? gpt2Tokenizer() : charTokenizer(s.chars);
+  return s.kind === 'gpt2' ? gpt2Tokenizer() : s.kind === 'gpt2-merges' ? gpt2MergesTokenizer(s.merges) : charTokenizer(s.chars);
 }
 
 // ---------------------------------------------------------------- shared helpers
@@ -95,6 +103,7 @@ const decodeBytes = (bytes: readonly number[]): string => new TextDecoder('utf-8
 
 // ---------------------------------------------------------------- char
 
+// The small vocabularies ('char', 'gpt2-merges') put end-of-text at id 0.
 const CHAR_EOT = 0;
 const BYTE_BASE = 1; // byte b has id 1 + b
 const CHAR_BASE = 257; // chars[i] has id 257 + i
@@ -205,5 +214,80 @@ export function gpt2Tokenizer(): Tokenizer {
       return decodeBytes(bytes);
     },
     describe: () => `GPT-2 BPE (r50k_base), ${GPT2_VOCAB} tokens`,
+  };
+}
+
+// ---------------------------------------------------------------- gpt2-merges
+
+/** GPT-2's pre-tokenizer: contractions, letter runs, digit runs, other runs, whitespace (each with its leading space). */
+const GPT2_PIECES = /'s|'t|'re|'ve|'m|'ll|'d| ?\p{L}+| ?\p{N}+| ?[^\s\p{L}\p{N}]+|\s+(?!\S)|\s+/gu;
+
+/** Bytes as a string of code units 0..255: a cheap Map key. */
+const byteKey = (bytes: readonly number[]): string => String.fromCharCode(...bytes);
+
+/** The UTF-8 bytes of GPT-2 token `id`. */
+function gpt2Bytes(ranks: R50kRanks, id: number): readonly number[] {
+  const tok = ranks[id];
+  return typeof tok === 'string' ? [...utf8.encode(tok)] : tok;
+}
+
+/**
+ * GPT-2's BPE with only its first `merges` merges (0..50000; GPT-2 learned them in order of
+ * frequency): ids 0 = end-of-text, 1 + r for GPT-2 rank r < 256 + merges (ranks 0..255 are the
+ * single bytes). Encoding is GPT-2's: its pre-tokenizer, then the lowest-ranked adjacent pair
+ * merged first, among the kept ranks only, so a word outside the vocabulary falls back to its
+ * frequent sub-words, not to bytes. With all 50000 merges the ids are GPT-2's own, shifted by one.
+ */
+export function gpt2MergesTokenizer(merges: number): Tokenizer {
+  if (!Number.isInteger(merges) || merges < 0 || merges > GPT2_EOT - 256) throw new Error(`gpt2-merges tokenizer: merges = ${merges} must be an integer in 0..${GPT2_EOT - 256}`);
+  const limit = 256 + merges;
+  let table: { bytes: (readonly number[])[]; rank: Map<string, number> } | null = null;
+  const load = (): NonNullable<typeof table> => {
+    if (table) return table;
+    const { ranks } = loadR50k();
+    const bytes = Array.from({ length: limit }, (_, r) => gpt2Bytes(ranks, r));
+    table = { bytes, rank: new Map(bytes.map((b, r) => [byteKey(b), r])) };
+    return table;
+  };
+  const cache = new Map<string, number[]>(); // piece → ranks; pieces repeat a lot in text
+  const bpe = (piece: string): number[] => {
+    const hit = cache.get(piece);
+    if (hit) return hit;
+    const { rank } = load();
+    const parts: number[][] = [...utf8.encode(piece)].map((b) => [b]);
+    for (;;) {
+      let best = -1;
+      let bestRank = limit;
+      for (let i = 0; i + 1 < parts.length; i++) {
+        const r = rank.get(byteKey([...parts[i], ...parts[i + 1]]));
+        if (r !== undefined && r < bestRank) [best, bestRank] = [i, r];
+      }
+      if (best < 0) break;
+      parts.splice(best, 2, [...parts[best], ...parts[best + 1]]);
+    }
+    const out = parts.map((p) => rank.get(byteKey(p))!);
+    if (cache.size < 100_000) cache.set(piece, out);
+    return out;
+  };
+  const vocabSize = 1 + limit;
+  return {
+    spec: { kind: 'gpt2-merges', merges },
+    vocabSize,
+    eot: CHAR_EOT,
+    encode(text: string): number[] {
+      const ids: number[] = [];
+      for (const m of text.matchAll(GPT2_PIECES)) for (const r of bpe(m[0])) ids.push(1 + r);
+      return ids;
+    },
+    decode(ids: readonly number[]): string {
+      const { bytes } = load();
+      const out: number[] = [];
+      ids.forEach((id, i) => {
+        checkId(id, i, vocabSize, 'gpt2-merges tokenizer');
+        if (id !== CHAR_EOT) out.push(...bytes[id - 1]);
+      });
+      return decodeBytes(out);
+    },
+    describe: () => `GPT-2 BPE, its first ${merges} merges: ${vocabSize} tokens (256 bytes + ${merges} merges + end-of-text)`,
   };
 }

@@ -40,7 +40,8 @@ const optimKeys = {
 
 export const pretrainConfigSchema = z.object({
   data: z.string().min(1).describe('plain-text corpus: a .txt/.md file or a folder of them (as `frugal demo-data text` writes under corpus/)').meta({ title: 'Text corpus' }),
-  tokenizer: z.enum(['gpt2', 'char']).default('gpt2').describe('GPT-2 byte-level BPE (50 257 tokens, as the paper) or characters of the corpus with a UTF-8 byte fallback (small models)').meta({ title: 'Tokenizer' }),
+  tokenizer: z.enum(['gpt2', 'gpt2-merges', 'char']).default('gpt2').describe("GPT-2 byte-level BPE (50 257 tokens, as the paper), GPT-2's BPE with only its first merges (word pieces on a vocabulary small models can afford), or characters of the corpus with a UTF-8 byte fallback").meta({ title: 'Tokenizer' }),
+  bpeMerges: int().min(0).max(50000).default(2048).describe("gpt2-merges tokenizer: how many of GPT-2's BPE merges (learned in order of frequency) to keep; vocabulary = 257 + this").meta({ title: 'BPE merges kept' }),
   maxChars: int().min(1).max(4096).default(256).describe('char tokenizer: the most frequent characters of the corpus that get their own token').meta({ title: 'Characters kept' }),
   size: z.enum(SIZES).default('gpt2-small').describe('model size: gpt2-small (125M, L 12, d 768), gpt3-xl (1.3B, L 24, d 2048) or tiny (L 4, d 128)').meta({ title: 'Model size' }),
   nLayer: int().min(0).max(96).default(0).describe("transformer blocks; 0 = the size's own").meta({ title: 'Layers' }),

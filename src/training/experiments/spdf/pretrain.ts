@@ -18,7 +18,7 @@ import { learningRate } from '../../loop/schedule';
 import { runTrainer, type CheckpointReason } from '../../loop/trainer';
 import { gptConfig, gptParamCount, sparseWeightNames, type GptConfig } from '../../models/gpt';
 import { describeDecoding, generate } from '../../models/gpt-sample';
-import { buildCharTokenizer, gpt2Tokenizer, type Tokenizer } from '../../text/tokenizer';
+import { buildCharTokenizer, gpt2MergesTokenizer, gpt2Tokenizer, type Tokenizer } from '../../text/tokenizer';
 import type { ExperimentContext, RunPlan } from '../experiment';
 import type { PretrainConfig } from './config';
 import { checkpointTensors, createSpdfModel, modelLoss, readTrainingState, restoreSpdf, spdfOptimizer, trainStep, type SpdfModel } from './model';
@@ -37,7 +37,8 @@ export interface PretrainData {
 
 export async function loadPretrainData(c: PretrainConfig): Promise<PretrainData> {
   const corpus = await loadTextCorpus(c.data);
-  const tokenizer = c.tokenizer === 'gpt2' ? gpt2Tokenizer() : buildCharTokenizer(corpus.documents.map((d) => d.text).join('\n'), { maxChars: c.maxChars });
+  const tokenizer =
+    c.tokenizer === 'gpt2' ? gpt2Tokenizer() : c.tokenizer === 'gpt2-merges' ? gpt2MergesTokenizer(c.bpeMerges) : buildCharTokenizer(corpus.documents.map((d) => d.text).join('\n'), { maxChars: c.maxChars });
   const docs = corpus.documents.map((d) => Int32Array.from(tokenizer.encode(d.text)));
   const { train, val } = splitTokens(docs, c.valFraction, tokenizer.eot);
   if (train.length < c.contextLength + 1) throw new Error(`${c.data}: ${train.length} training tokens, fewer than one sequence of contextLength + 1 = ${c.contextLength + 1}`);
@@ -88,7 +89,7 @@ export async function* trainPretrain(ctx: ExperimentContext<PretrainConfig, Pret
 
   if (cfg.embedding === 'oneHot' && cfg.vocabSize > 4096) {
     const mb = (c.batchSize * T * cfg.vocabSize * 4) / 2 ** 20;
-    yield { type: 'log', level: 'warn', message: `the ${ctx.backend.chosen} backend embeds tokens as one-hot rows (it has no gather gradient): ${cfg.vocabSize.toLocaleString('en')} tokens × ${c.batchSize}·${T} positions is ${mb.toFixed(0)} MB per step; the char tokenizer or a GPU (tfjs-node-gpu) suits this vocabulary better` };
+    yield { type: 'log', level: 'warn', message: `the ${ctx.backend.chosen} backend embeds tokens as one-hot rows (it has no gather gradient): ${cfg.vocabSize.toLocaleString('en')} tokens × ${c.batchSize}·${T} positions is ${mb.toFixed(0)} MB per step; the gpt2-merges or char tokenizer, or a GPU (tfjs-node-gpu), suits this vocabulary better` };
   }
   const model = createSpdfModel(cfg, c.seed, c.sparsity);
   const optimizer = spdfOptimizer(model, c);
