@@ -38,6 +38,12 @@ describe('the Train view’s FLOPs note (spdf-pretrain form values)', () => {
     expect(f.vocabNote).toMatch(/513/);
   });
 
+  it('the gpt2-merges tokenizer: 257 + merges tokens', () => {
+    const f = formFlops({ size: 'tiny', nLayer: 0, dModel: 0, contextLength: 256, tokenizer: 'gpt2-merges', bpeMerges: 2048, sparsity: 0.5 });
+    expect(f).toMatchObject({ shape: { vocabSize: 2305 }, vocabNote: 'vocabulary 2305 (GPT-2 BPE, its first 2048 merges)' });
+    expect(formFlops({ size: 'tiny', contextLength: 256, tokenizer: 'gpt2-merges', sparsity: 0.5 })).toMatchObject({ shape: { vocabSize: 2305 } }); // the schema default
+  });
+
   it('named sizes, explicit layers and width, the GPT-2 vocabulary; a dense model saves nothing', () => {
     const xl = formFlops({ size: 'gpt3-xl', nLayer: 0, dModel: 0, contextLength: 2048, tokenizer: 'gpt2', sparsity: 0.5 });
     expect(xl).toMatchObject({ shape: { nLayer: 24, dModel: 2048, ffnWidth: 8192, vocabSize: 50257 } });
