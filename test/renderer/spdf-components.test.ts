@@ -134,7 +134,7 @@ describe('comparison tables', () => {
 });
 
 describe('Train view FLOPs note', () => {
-  it('the cpu-demo pre-training form at 75 %: reduction and GPT-3 XL’s 2.49×', () => {
+  it('the tiny GPT pre-training form at 75 %: reduction and GPT-3 XL’s 2.49×', () => {
     const { body } = render(SpdfFlopsNote, { props: { values: { size: 'tiny', nLayer: 0, dModel: 0, contextLength: 128, tokenizer: 'char', maxChars: 256, sparsity: 0.75 } } });
     expect(Number(elements(body, 'spdf-flops-note')[0]['data-reduction'])).toBeCloseTo(1966336 / 786688, 12);
     expect(textOf(body, 'spdf-flops-note-reduction')).toBe('2.50×');

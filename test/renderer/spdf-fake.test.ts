@@ -45,10 +45,10 @@ describe('dev fake SPDF runs', () => {
     expect(c.sparsity!.latest).toMatchObject({ phase: 'pretrain', masked: true, matrices: ['q', 'k', 'v', 'o', 'fc', 'proj'] });
     expect(c.sparsity!.latest.zeroFraction).toHaveLength(4); // tiny: 4 layers
     expect(c.sparsity!.meanZero.every((z) => Math.abs(z - 0.75) < 1e-12)).toBe(true); // exactly round(s·n)/n of each matrix
-    // FLOPs: 600 steps × batch × context tokens; 75 % sparse, on the tiny GPT with the fake corpus's 257 + 78 char tokens.
+    // FLOPs: 600 steps × batch × context tokens; 75 % sparse, on the tiny GPT with GPT-2's BPE cut to 2048 merges (257 + 2048 tokens).
     const f = c.sparsity!.latest.flops;
     expect(f.tokens).toBe(600 * Number(config.batchSize) * Number(config.contextLength));
-    expect(shapeOf(config)).toEqual({ nLayer: 4, dModel: 128, nHead: 4, ffnWidth: 512, contextLength: config.contextLength, vocabSize: 335 });
+    expect(shapeOf(config)).toEqual({ nLayer: 4, dModel: 128, nHead: 4, ffnWidth: 512, contextLength: config.contextLength, vocabSize: 2305 });
     expect(f.denseEquivalent / f.spent).toBeCloseTo(flopReduction(shapeOf(config), 0.75), 12);
     expect(c.samples!.map((s) => s.step)).toEqual([100, 200, 300, 400, 500, 600]);
     expect(c.samples![0]).toMatchObject({ prompt: 'The ', decoding: 'greedy' });

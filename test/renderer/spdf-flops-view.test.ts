@@ -25,7 +25,7 @@ describe('FLOP formatting', () => {
 });
 
 describe('the Train view’s FLOPs note (spdf-pretrain form values)', () => {
-  it('the cpu-demo model: tiny GPT, char tokens, 128 context, 75 % sparse', () => {
+  it('the tiny GPT, char tokens, 128 context, 75 % sparse', () => {
     const f = formFlops({ size: 'tiny', nLayer: 0, dModel: 0, contextLength: 128, tokenizer: 'char', maxChars: 256, sparsity: 0.75 });
     if ('problem' in f) throw new Error(f.problem);
     expect(f.shape).toEqual({ nLayer: 4, dModel: 128, ffnWidth: 512, contextLength: 128, vocabSize: 513 });
