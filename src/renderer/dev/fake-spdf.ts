@@ -106,7 +106,7 @@ export function pretrainTicks(overrides: Record<string, unknown>): Tick[] {
       }
       const every = num(config.sampleEvery, 100);
       if (every > 0 && step % every === 0) {
-        tick.push({ type: 'text-sample', step, prompt: String(config.samplePrompt ?? 'The '), text: continuation(rand, (1 - Math.exp(-step / (total / 4))) * (1 - 0.12 * s), num(config.sampleTokens, 64)), decoding: decodingOf(config) });
+        tick.push({ type: 'text-sample', step, prompt: String(config.samplePrompt ?? 'The'), text: continuation(rand, (1 - Math.exp(-step / (total / 4))) * (1 - 0.12 * s), num(config.sampleTokens, 64)), decoding: decodingOf(config) });
       }
     }
     ticks.push(tick);

@@ -67,7 +67,7 @@ describe('SPDF experiments', () => {
     }
     const val = ofType(pre, 'validation').map((e) => e.metrics.val_loss);
     expect(val.at(-1)!).toBeLessThan(val[0] - 1); // from ≈ ln 346 = 5.85
-    expect(ofType(pre, 'text-sample').map((e) => [e.step, e.prompt, e.decoding])).toEqual([[20, 'The ', 'greedy'], [40, 'The ', 'greedy']]);
+    expect(ofType(pre, 'text-sample').map((e) => [e.step, e.prompt, e.decoding])).toEqual([[20, 'The', 'greedy'], [40, 'The', 'greedy']]);
     const preSummary = summaryOf(pre);
     const flops = preSummary.flops as { tokens: number; spent: number; reduction: number };
     expect(flops.tokens).toBe(40 * 8 * 128);
