@@ -43,8 +43,9 @@ interface Plan {
 }
 // The presets with 400 of 600 pre-training updates (3 runs, about an hour on 2 cores) and 3
 // epochs of fine-tuning (300 updates of 8). Character tokens were tried first and said nothing about
-// BLEU: after 400 + 600 updates greedy outputs were still not words ("is is in in…", BLEU ≈ 0.1).
-// GPT-2's BPE cut to 2048 merges gives the same model word pieces (~2.9 characters per token).
+// BLEU: after 400 pre-training and 120–250 fine-tuning updates greedy outputs were still not words
+// ("is is in in…", BLEU ≈ 0.1). The preset's GPT-2 BPE cut to 2048 merges gives the same model word
+// pieces (~2.9 characters per token).
 const FULL: Plan = {
   pretrain: ['--preset', 'cpu-demo', '--steps', '400'],
   finetune: ['--preset', 'cpu-demo', '--epochs', '3', '--lr', '2e-3', '--warmup-steps', '30', '--validate-every', '100'],
@@ -206,7 +207,7 @@ async function run(ctx: BenchContext): Promise<BenchResult> {
     const wasmDense = speed.find((s) => s.backend === 'wasm' && s.sparsity === 0)!;
     const cpuDense = speed.find((s) => s.backend === 'cpu' && s.sparsity === 0)!;
     const markdown = [
-      `Pre-training: \`frugal train spdf-pretrain ${plan.pretrain.join(' ')} --sparsity S\` on the demo corpus${reuse ? ' (these runs reused from an earlier bench run of the same plan: FRUGAL_SPDF_PRETRAINED)' : ''}; fine-tuning: \`frugal train spdf-finetune ${plan.finetune.join(' ')} --mode dense|sparse\` on the demo E2E-format set (BLEU: sacreBLEU 13a, greedy outputs, first dev inputs of the preset).`,
+      `Pre-training: \`frugal train spdf-pretrain ${plan.pretrain.join(' ')} --sparsity S\` on the demo corpus${reuse ? ' (these runs reused through FRUGAL_SPDF_PRETRAINED: made earlier by the same command; their wall minutes are their training time)' : ''}; fine-tuning: \`frugal train spdf-finetune ${plan.finetune.join(' ')} --mode dense|sparse\` on the demo E2E-format set (BLEU: sacreBLEU 13a, greedy outputs, first dev inputs of the preset).`,
       '',
       preTable,
       '',
