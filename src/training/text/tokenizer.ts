@@ -52,16 +52,6 @@ function isOneScalar(s: string): boolean {
   return cp !== undefined && String.fromCodePoint(cp) === s && !(cp >= 0xd800 && cp <= 0xdfff);
 }
 
-/** Adds an issue for every entry of `list` equal to an earlier one. */
-function noDuplicates<T>(list: readonly T[], key: string, ctx: z.RefinementCtx, show: (v: T) => string): void {
-  const seen = new Map<T, number>();
-  list.forEach((c, i) => {
-    const first = seen.get(c);
-    if (first !== undefined) ctx.addIssue({ code: 'custom', path: [key, i], message: `duplicates ${key}[${first}] (${show(c)})` });
-    else seen.set(c, i);
-  });
-}
-
 const specSchema = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('gpt2') }).strict(),
   z.object({ kind: z.literal('gpt2-merges'), merges: z.number().int().min(0).max(50000) }).strict(),
@@ -71,7 +61,14 @@ const specSchema = z.discriminatedUnion('kind', [
       chars: z.array(z.string().refine(isOneScalar, { error: (iss) => `must be exactly one Unicode code point, got ${JSON.stringify(iss.input)}` })),
     })
     .strict()
-    .superRefine((spec, ctx) => noDuplicates(spec.chars, 'chars', ctx, (c) => JSON.stringify(c))),
+    .superRefine((spec, ctx) => {
+      const seen = new Map<string, number>();
+      spec.chars.forEach((c, i) => {
+        const first = seen.get(c);
+        if (first !== undefined) ctx.addIssue({ code: 'custom', path: ['chars', i], message: `duplicates chars[${first}] (${JSON.stringify(c)})` });
+        else seen.set(c, i);
+      });
+    }),
 ]);
 
 function formatPath(path: readonly PropertyKey[]): string {
@@ -195,6 +192,12 @@ function loadR50k(): NonNullable<typeof r50k> {
 /** No special token is recognised in user text: '<|endoftext|>' there is plain text (and no error). */
 const PLAIN_TEXT = { disallowedSpecial: new Set<string>() };
 
+/** The UTF-8 bytes of GPT-2 token `id`. */
+function gpt2Bytes(ranks: R50kRanks, id: number): readonly number[] {
+  const tok = ranks[id];
+  return typeof tok === 'string' ? [...utf8.encode(tok)] : tok;
+}
+
 /** GPT-2's byte-level BPE (r50k_base): 50257 ids, end-of-text 50256. */
 export function gpt2Tokenizer(): Tokenizer {
   return {
@@ -207,9 +210,7 @@ export function gpt2Tokenizer(): Tokenizer {
       const bytes: number[] = [];
       ids.forEach((id, i) => {
         checkId(id, i, GPT2_VOCAB, 'gpt2 tokenizer');
-        if (id === GPT2_EOT) return;
-        const tok = ranks[id];
-        for (const b of typeof tok === 'string' ? utf8.encode(tok) : tok) bytes.push(b);
+        if (id !== GPT2_EOT) bytes.push(...gpt2Bytes(ranks, id));
       });
       return decodeBytes(bytes);
     },
@@ -224,12 +225,6 @@ const GPT2_PIECES = /'s|'t|'re|'ve|'m|'ll|'d| ?\p{L}+| ?\p{N}+| ?[^\s\p{L}\p{N}]
 
 /** Bytes as a string of code units 0..255: a cheap Map key. */
 const byteKey = (bytes: readonly number[]): string => String.fromCharCode(...bytes);
-
-/** The UTF-8 bytes of GPT-2 token `id`. */
-function gpt2Bytes(ranks: R50kRanks, id: number): readonly number[] {
-  const tok = ranks[id];
-  return typeof tok === 'string' ? [...utf8.encode(tok)] : tok;
-}
 
 /**
  * GPT-2's BPE with only its first `merges` merges (0..50000; GPT-2 learned them in order of
